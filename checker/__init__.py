@@ -1,0 +1,2 @@
+"""Analyses over the workflow IR: the SMT checker, the explicit-state reference checker and
+the trace monitor."""

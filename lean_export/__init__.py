@@ -1,0 +1,1 @@
+"""Lean 4 export of workflows, properties and checker certificates."""

@@ -1,0 +1,1 @@
+"""The `.wf` language: grammar, AST, diagnostics, analysis and the state-machine IR."""

@@ -1,0 +1,305 @@
+"""The typed AST of a `.wf` file: what was written, with a span on every node.
+
+Frozen, slotted dataclasses with tuple children; spans are ignored by equality, so
+`parse(fmt(ast)) == ast` compares meaning-bearing content only. Leading `#` comments
+ride on top-level declarations so that the formatter can keep them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from .span import Span, span_field
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    name: str
+    span: Span = span_field()
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(frozen=True, slots=True)
+class BoolLit:
+    value: bool
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class IntLit:
+    value: int
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A variable or an enum value; analysis decides which."""
+    name: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class AtState:
+    state: Ident
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: "Expr"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    operands: tuple["Expr", ...]
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    op: str  # + -
+    left: "Expr"
+    right: "Expr"
+    span: Span = span_field()
+
+
+Expr = Union[BoolLit, IntLit, Ref, AtState, Not, BoolOp, Compare, Arith]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyValue:
+    """`x = any`: the variable takes any value of its type."""
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    var: Ident
+    value: Union[Expr, AnyValue]
+    span: Span = span_field()
+
+
+# ---------------------------------------------------------------- types
+
+@dataclass(frozen=True, slots=True)
+class BoolType:
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    low: int
+    high: int
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    values: tuple[Ident, ...]
+    span: Span = span_field()
+
+
+Type = Union[BoolType, RangeType, EnumType]
+
+
+# ---------------------------------------------------------------- actions
+
+@dataclass(frozen=True, slots=True)
+class NamedAction:
+    """A tool call or an event, optionally narrowed to one tool outcome (`tool.outcome`)."""
+    name: Ident
+    outcome: Ident | None = None
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAction:
+    kind: str  # "message" | "handoff"
+    sender: Ident
+    receiver: Ident
+    span: Span = span_field()
+
+
+ActionRef = Union[NamedAction, MessageAction]
+
+
+# ---------------------------------------------------------------- declarations
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    name: Ident
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    path: str
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelsDecl:
+    """One dimension's order as chains, each stored from lowest to highest."""
+    dimension: str  # "confidentiality" | "integrity"
+    chains: tuple[tuple[Ident, ...], ...]
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDecl:
+    names: tuple[Ident, ...]
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class VarDecl:
+    name: Ident
+    type: Type
+    init: Expr
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    name: Ident
+    updates: tuple[Update, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDecl:
+    name: Ident
+    params: tuple[Ident, ...] = ()
+    agents: tuple[Ident, ...] = ()           # empty: every agent may call it
+    effect: str | None = None                # "reads" | "writes" | "sends"; None = reads
+    returns: tuple[Ident, ...] = ()          # up to one level per dimension
+    sink: Ident | None = None                # highest confidentiality its arguments may carry
+    needs: Ident | None = None               # lowest integrity its arguments must have
+    declassify: Ident | None = None
+    endorse: Ident | None = None
+    guard: Expr | None = None
+    updates: tuple[Update, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class EventDecl:
+    name: Ident
+    agents: tuple[Ident, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class StateDecl:
+    names: tuple[Ident, ...]
+    initial: bool = False
+    final: bool = False
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    source: Ident
+    target: Ident
+    actions: tuple[ActionRef, ...]
+    agents: tuple[Ident, ...] = ()
+    declassify: Ident | None = None
+    endorse: Ident | None = None
+    guard: Expr | None = None
+    updates: tuple[Update, ...] = ()
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+# ---------------------------------------------------------------- properties
+
+@dataclass(frozen=True, slots=True)
+class Never:
+    actions: tuple[ActionRef, ...]
+    agents: tuple[Ident, ...] = ()
+    condition: Expr | None = None
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """`no flow from S to T, ...` or, for integrity, `no S influence on T, ...`."""
+    source: Ident
+    sinks: tuple[Ident, ...]
+    form: str = "flow"  # "flow" | "influence"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    actions: tuple[ActionRef, ...]
+    earlier: tuple[ActionRef, ...]
+    agents: tuple[Ident, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    limit: int
+    actions: tuple[ActionRef, ...]
+    agents: tuple[Ident, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Always:
+    condition: Expr
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Terminates:
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class NoDeadlock:
+    span: Span = span_field()
+
+
+PropertyBody = Union[Never, Flow, Order, Count, Always, Terminates, NoDeadlock]
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyDecl:
+    name: Ident
+    body: PropertyBody
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+Decl = Union[Header, Import, LabelsDecl, AgentDecl, VarDecl, ToolDecl, EventDecl, StateDecl,
+             Transition, PropertyDecl]
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    """One parsed file: its declarations in source order (its path is in `span.file`)."""
+    decls: tuple[Decl, ...]
+    trailing_comments: tuple[str, ...] = ()
+    span: Span = span_field()

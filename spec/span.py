@@ -1,0 +1,30 @@
+"""Source locations. Every AST/IR node carries one; equality ignores it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open region of a source file, 1-based lines and columns."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "end_line": self.end_line, "end_column": self.end_column}
+
+
+NO_SPAN = Span("<generated>", 0, 0, 0, 0)
+
+
+def span_field():
+    """A dataclass field for a span: defaulted, and left out of ==, hash and repr."""
+    return field(default=NO_SPAN, compare=False, hash=False, repr=False)
