@@ -1,0 +1,147 @@
+"""Concrete semantics: run a `System` on explicit configurations.
+
+A configuration is a tuple: the control state's name, then one value per variable of
+`Interpreter.vars` (the system's variables, then the monitors of the selected checks).
+Every expression of the system is translated once to Python source and compiled, so that
+a step costs a few bytecodes per variable; this is the translation the explicit-state
+checker and the trace monitor share.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Callable, Iterable, Iterator
+
+from . import model as m
+from . import system as s
+
+Config = tuple
+
+
+class _PyTranslator:
+    """SExpr -> Python expression over the configuration tuple `c`."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index = index
+
+    def __call__(self, e) -> str:
+        if isinstance(e, m.Const):
+            return repr(e.value)
+        if isinstance(e, m.Var):
+            return f"c[{self.index[e.name]}]"
+        if isinstance(e, m.At):
+            return f"(c[0] == {e.state!r})"
+        if isinstance(e, m.Not):
+            return f"(not {self(e.operand)})"
+        if isinstance(e, m.And):
+            return "(" + " and ".join(self(o) for o in e.operands) + ")"
+        if isinstance(e, m.Or):
+            return "(" + " or ".join(self(o) for o in e.operands) + ")"
+        if isinstance(e, (m.Cmp, m.Arith)):
+            return f"({self(e.left)} {e.op} {self(e.right)})"
+        if isinstance(e, s.Ite):
+            return f"({self(e.then)} if {self(e.cond)} else {self(e.other)})"
+        if isinstance(e, s.Level):
+            return str(e.index)
+        if isinstance(e, (s.Join, s.Meet, s.Leq)):
+            table = {s.Join: "J", s.Meet: "M", s.Leq: "L"}[type(e)] + e.dimension[0].upper()
+            return f"{table}[{self(e.left)}][{self(e.right)}]"
+        raise TypeError(f"cannot translate {e!r}")  # pragma: no cover
+
+
+class Interpreter:
+    """Compiled steps and checks of a system, over configurations that carry the monitors
+    of `checks` (all checks by default)."""
+
+    def __init__(self, system: s.System, checks: Iterable[s.Check] | None = None) -> None:
+        self.system = system
+        self.checks = tuple(system.checks if checks is None else checks)
+        self.vars = system.vars + tuple(v for c in self.checks for v in c.monitors)
+        self.index = {v.name: i + 1 for i, v in enumerate(self.vars)}
+        conf, integ = system.conf, system.integ
+        self._globals = {
+            "JC": conf.join_table, "MC": conf.meet_table, "LC": conf.leq_table,
+            "JI": integ.join_table, "MI": integ.meet_table, "LI": integ.leq_table,
+            "product": itertools.product,
+        }
+        py = _PyTranslator(self.index)
+        self._py = py
+        self._fire = {step.index: self._compile_step(step, py) for step in system.steps}
+        self._guard = {step.index: self._compile(py(step.guard)) for step in system.steps}
+        self.steps_from: dict[str, tuple[s.Step, ...]] = {
+            state: tuple(st for st in system.steps if st.source == state) for state in system.model.states}
+        self._step_bad = {(c.name, i): self._compile(py(e)) for c in self.checks for i, e in c.step_bad.items()}
+        self._state_bad = {c.name: self._compile(py(c.state_bad)) for c in self.checks}
+
+    def _compile(self, source: str) -> Callable[[Config], object]:
+        return eval(compile(f"lambda c: {source}", "<wfcheck>", "eval"), self._globals)  # noqa: S307
+
+    def _compile_step(self, step: s.Step, py: _PyTranslator) -> Callable[[Config], list]:
+        """A function from a configuration to the successor configurations of `step`
+        ([] when the step is not enabled or would leave a variable's range)."""
+        assigned: dict[str, s.SExpr | None] = dict(step.assigns)
+        for check in self.checks:
+            assigned.update(check.monitor_assigns.get(step.index, ()))
+        choices: list[str] = []
+        slots = [repr(step.target)]
+        for var in self.vars:
+            if var.name not in assigned:
+                slots.append(f"c[{self.index[var.name]}]")
+            elif assigned[var.name] is None:
+                choices.append(f"v{len(choices)}")
+                slots.append(choices[-1])
+            else:
+                slots.append(py(assigned[var.name]))
+        condition = py(s.conj([step.guard, step.range_ok]))
+        tuple_src = "(" + ", ".join(slots) + ",)"
+        if choices:
+            domains = ", ".join(repr(self._domain(var)) for var in self.vars
+                                if var.name in assigned and assigned[var.name] is None)
+            body = f"[{tuple_src} for ({', '.join(choices)},) in product({domains})]"
+        else:
+            body = f"[{tuple_src}]"
+        return self._compile(f"({body} if {condition} else [])")
+
+    def _domain(self, var: s.SysVar) -> tuple:
+        if isinstance(var.sort, s.LevelSort):
+            return tuple(range(len(self.system.lattice(var.sort.dimension).levels)))
+        return var.sort.values()
+
+    # ------------------------------------------------------------ queries
+    def initial(self) -> Config:
+        return (self.system.model.initial,) + tuple(v.init for v in self.vars)
+
+    def enabled(self, config: Config, step: s.Step) -> bool:
+        return config[0] == step.source and bool(self._guard[step.index](config))
+
+    def fire(self, config: Config, step: s.Step) -> list[Config]:
+        """Successors of `config` by `step` (one per choice of `any` values)."""
+        if config[0] != step.source:
+            return []
+        return self._fire[step.index](config)
+
+    def successors(self, config: Config) -> Iterator[tuple[s.Step, Config]]:
+        for step in self.steps_from.get(config[0], ()):
+            for nxt in self._fire[step.index](config):
+                yield step, nxt
+
+    def step_bad(self, check: s.Check, config: Config, step: s.Step) -> bool:
+        fn = self._step_bad.get((check.name, step.index))
+        return fn is not None and config[0] == step.source and bool(fn(config))
+
+    def state_bad(self, check: s.Check, config: Config) -> bool:
+        return bool(self._state_bad[check.name](config))
+
+    def evaluate(self, expr: s.SExpr, config: Config):
+        return self._compile(self._py(expr))(config)
+
+    def value(self, config: Config, name: str):
+        return config[self.index[name]]
+
+    def describe(self, config: Config) -> dict[str, object]:
+        """Variables by name, with label levels shown by their names."""
+        out: dict[str, object] = {"state": config[0]}
+        for var, value in zip(self.vars, config[1:]):
+            if isinstance(var.sort, s.LevelSort):
+                value = self.system.lattice(var.sort.dimension).levels[value]
+            out[var.name] = value
+        return out
