@@ -29,11 +29,14 @@ SYNTAX_EXAMPLES: dict[str, list[str]] = {
         "property p never x",
         "property p always x",
     ],
-    "tool clauses go in this order: (params) by, reads|writes|sends, returns, sink, needs, declassify, endorse, when, { updates } or outcomes": [
+    "a line that starts with a name is read as a transition `FROM -> TO on ACTION`; if it "
+    "continues the declaration above, its clauses are out of order (a tool's go: by, "
+    "reads|writes|sends, returns, sink, needs, declassify, endorse, when, then updates or outcomes)": [
         "tool t() returns secret by a",
         "tool t() sink public returns secret",
         "tool t() when x by a",
         "tool t() writes by a",
+        "a b",
     ],
     "a transition reads `FROM -> TO on ACTION`": [
         "state a\na -> b finish",
@@ -134,12 +137,11 @@ def _syntax_diagnostic(text: str, file: str, exc: UnexpectedInput, hint: str | N
     span = Span(file, line, column, line, column + width)
     if isinstance(exc, UnexpectedCharacters):
         char = text[offset] if offset < len(text) else ""
-        return error("WF001", f"unexpected character `{char}`", span,
-                     hint or f"expected {describe_expected(exc.allowed or set())}")
+        return error("WF001", f"unexpected character `{char}`; expected {describe_expected(exc.allowed or set())}",
+                     span, hint)
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         expected = exc.expected if isinstance(exc, UnexpectedEOF) else exc.accepts or exc.expected
-        return error("WF002", "unexpected end of file", span,
-                     hint or f"expected {describe_expected(set(expected))}")
+        return error("WF002", f"unexpected end of file; expected {describe_expected(set(expected))}", span, hint)
     assert isinstance(exc, UnexpectedToken)
     expected = exc.accepts or exc.expected
     return error("WF003", f"unexpected `{exc.token}`; expected {describe_expected(set(expected))}",
@@ -201,16 +203,20 @@ def _statement_region(text: str, offset: int) -> tuple[int, int]:
     """
     starts = _line_starts(text)
     line = max(i for i, s in enumerate(starts) if s <= offset)
-    at_statement_head = _starts_statement(text, starts[line]) and offset == starts[line]
-    first = line - 1 if at_statement_head else line
+    indent = len(text[starts[line]:]) - len(text[starts[line]:].lstrip(" \t"))
+    if _starts_statement(text, starts[line] + indent) and indent == 0 and offset == starts[line] and line > 0:
+        first = line - 1
+        while first > 0 and not _starts_statement(text, starts[first]):
+            first -= 1
+        return starts[first], starts[line]
+    first = line
     while first > 0 and not _starts_statement(text, starts[first]):
         first -= 1
     last = line + 1
     while last < len(starts) and not _starts_statement(text, starts[last]):
         last += 1
-    begin = starts[max(first, 0)]
     end = starts[last] if last < len(starts) else len(text)
-    return begin, max(end, offset + 1)
+    return starts[first], max(end, offset + 1)
 
 
 def _blank(text: str, begin: int, end: int) -> str:

@@ -15,6 +15,8 @@ class Span:
     end_column: int
 
     def __str__(self) -> str:
+        if self.line == 0:  # the file as a whole (cannot be read, import cycle, ...)
+            return self.file
         return f"{self.file}:{self.line}:{self.column}"
 
     def to_json(self) -> dict:

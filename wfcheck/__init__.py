@@ -4,8 +4,10 @@ The public API; the `wfcheck` command is a thin layer over it.
 """
 from __future__ import annotations
 
-from .api import CheckResult, check_file, check_text
+from .api import (CheckResult, Formatted, InvalidWorkflow, check_file, check_text, format_file,
+                  load_model, verify)
 
 __version__ = "0.1.0"
 
-__all__ = ["CheckResult", "check_file", "check_text", "__version__"]
+__all__ = ["CheckResult", "Formatted", "InvalidWorkflow", "check_file", "check_text", "format_file",
+           "load_model", "verify", "__version__"]

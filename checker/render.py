@@ -1,0 +1,54 @@
+"""Text and JSON renderings of a verification report."""
+from __future__ import annotations
+
+from .explain import explain
+from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED
+from .verify import Report
+
+MARK = {PROVED: "✓", VIOLATED: "✗", UNKNOWN: "?", VACUOUS: "~"}
+
+
+def _location(span) -> str:
+    return f"{span.file}:{span.line}"
+
+
+def render_text(report: Report, path: str, sources=None) -> str:
+    """The report for a terminal; `sources` (a SourceMap) lets it quote each property."""
+    model = report.model
+    counts = ", ".join(f"{report.count(s)} {s}" for s in (PROVED, VIOLATED, VACUOUS, UNKNOWN) if report.count(s))
+    lines = [f"{path}: workflow `{model.name}`, {len(report.results)} properties: {counts} "
+             f"({report.seconds:.2f}s, {report.engine})"]
+    width = max((len(r.name) for r in report.results), default=0)
+    for result in report.results:
+        prop = model.property(result.name)
+        head = f"  {MARK[result.status]} {result.name.ljust(width)}  {result.status}"
+        if result.status == PROVED:
+            head += f" for all runs{_how(result)}"
+        elif result.status == VIOLATED and result.counterexample is not None:
+            n = len(result.counterexample)
+            kind = "a run that never ends" if result.counterexample.loop_start is not None else f"{n} step{'s' * (n != 1)}"
+            head += f" by {kind}"
+        elif result.status == UNKNOWN:
+            head += f": {result.reason or 'undecided'}" + (f" (no violation up to {result.bound} steps)"
+                                                         if result.bound is not None else "")
+        elif result.status == VACUOUS:
+            head += ": the actions it is about can never happen, so it says nothing"
+        lines.append(head)
+        quoted = sources.line(prop.span.file, prop.span.line) if sources is not None else None
+        if prop.implicit:
+            lines.append(f"      {prop.text}")
+        elif quoted:
+            lines.append(f"      {quoted.strip()}")
+        lines.append(f"      --> {prop.span}")
+        if result.status == VIOLATED and result.counterexample is not None:
+            for step in explain(report.system, prop, result.counterexample):
+                lines.append(f"      {step.number}. {step.action}: {step.source} -> {step.target}"
+                             f"   [{_location(step.span)}]")
+                lines.extend(f"           {c}" for c in step.changes)
+                lines.extend(f"           ← {n}" for n in step.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _how(result) -> str:
+    method = result.details.get("method") if result.details else None
+    return f" ({method})" if method else ""

@@ -1,0 +1,228 @@
+"""AST -> canonical `.wf` text.
+
+`parse_text(format_workflow(wf))` gives back a workflow equal to `wf` (spans aside), and
+formatting is idempotent. Expressions get the fewest parentheses that keep their tree:
+
+    or  <  and  <  not  <  comparison (non-associative)  <  + - (left-associative)  <  atoms
+
+Layout: one declaration per line at column 1, tool outcomes on their own lines indented by
+two spaces, leading comments just above their declaration. One blank line separates
+declarations of different kinds and precedes a commented declaration; the workflow's
+trailing comments come last, after a blank line.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from . import ast
+
+INDENT = "  "
+
+# Binding strength, loosest first; atoms bind tightest.
+_OR, _AND, _NOT, _COMPARE, _ARITH, _ATOM = range(6)
+
+
+# ---------------------------------------------------------------- expressions
+
+def _precedence(e: ast.Expr) -> int:
+    if isinstance(e, ast.BoolOp):
+        return _OR if e.op == "or" else _AND
+    if isinstance(e, ast.Not):
+        return _NOT
+    if isinstance(e, ast.Compare):
+        return _COMPARE
+    if isinstance(e, ast.Arith):
+        return _ARITH
+    return _ATOM
+
+
+def _wrap(e: ast.Expr, needs_parens: bool) -> str:
+    text = format_expr(e)
+    return f"({text})" if needs_parens else text
+
+
+def format_expr(e: ast.Expr) -> str:
+    """An expression with the fewest parentheses that re-parse to the same tree."""
+    if isinstance(e, ast.BoolLit):
+        return "true" if e.value else "false"
+    if isinstance(e, ast.IntLit):
+        return str(e.value)
+    if isinstance(e, ast.Ref):
+        return e.name
+    if isinstance(e, ast.AtState):
+        return f"at {e.state.name}"
+    if isinstance(e, ast.Not):
+        # `not` takes a not/comparison/sum; only and/or operands need parentheses.
+        return "not " + _wrap(e.operand, _precedence(e.operand) < _NOT)
+    if isinstance(e, ast.BoolOp):
+        # The parser flattens a chain of one operator into one BoolOp, so an operand with
+        # the same operator (or a looser one) must be parenthesized to stay nested.
+        own = _precedence(e)
+        return f" {e.op} ".join(_wrap(o, _precedence(o) <= own) for o in e.operands)
+    if isinstance(e, ast.Compare):
+        left = _wrap(e.left, _precedence(e.left) <= _COMPARE)
+        right = _wrap(e.right, _precedence(e.right) <= _COMPARE)
+        return f"{left} {e.op} {right}"
+    if isinstance(e, ast.Arith):
+        left = _wrap(e.left, _precedence(e.left) < _ARITH)
+        right = _wrap(e.right, _precedence(e.right) < _ARITH)
+        return f"{left} {e.op} {right}"
+    raise TypeError(f"not an expression: {e!r}")
+
+
+# ---------------------------------------------------------------- pieces
+
+def _names(names: Sequence[ast.Ident]) -> str:
+    return ", ".join(n.name for n in names)
+
+
+def format_update(u: ast.Update) -> str:
+    value = "any" if isinstance(u.value, ast.AnyValue) else format_expr(u.value)
+    return f"{u.var.name} = {value}"
+
+
+def format_updates(updates: Sequence[ast.Update]) -> str:
+    """`{ x = 1, y = any }`; the empty string when there are none (the AST cannot tell an
+    absent block from an empty one, and both parse to no updates)."""
+    if not updates:
+        return ""
+    return "{ " + ", ".join(format_update(u) for u in updates) + " }"
+
+
+def format_action(a: ast.ActionRef) -> str:
+    if isinstance(a, ast.MessageAction):
+        return f"{a.kind} {a.sender.name} to {a.receiver.name}"
+    if a.outcome is not None:
+        return f"{a.name.name}.{a.outcome.name}"
+    return a.name.name
+
+
+def format_actions(actions: Sequence[ast.ActionRef]) -> str:
+    return ", ".join(format_action(a) for a in actions)
+
+
+def _clauses(*parts: str | None) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _by(agents: Sequence[ast.Ident]) -> str | None:
+    return f"by {_names(agents)}" if agents else None
+
+
+def _keyword(word: str, ident: ast.Ident | None) -> str | None:
+    return f"{word} {ident.name}" if ident is not None else None
+
+
+def _when(guard: ast.Expr | None) -> str | None:
+    return f"when {format_expr(guard)}" if guard is not None else None
+
+
+def format_type(t: ast.Type) -> str:
+    if isinstance(t, ast.BoolType):
+        return "bool"
+    if isinstance(t, ast.RangeType):
+        return f"{t.low}..{t.high}"
+    if isinstance(t, ast.EnumType):
+        return "{" + _names(t.values) + "}"
+    raise TypeError(f"not a type: {t!r}")
+
+
+def format_property_body(body: ast.PropertyBody) -> str:
+    """The text after `property NAME: `."""
+    if isinstance(body, ast.Never):
+        return _clauses("never", format_actions(body.actions), _by(body.agents),
+                        _when(body.condition))
+    if isinstance(body, ast.Flow):
+        if body.form == "influence":
+            return f"no {body.source.name} influence on {_names(body.sinks)}"
+        return f"no flow from {body.source.name} to {_names(body.sinks)}"
+    if isinstance(body, ast.Order):
+        return _clauses(format_actions(body.actions), _by(body.agents), "requires earlier",
+                        format_actions(body.earlier))
+    if isinstance(body, ast.Count):
+        return _clauses(f"at most {body.limit}", format_actions(body.actions), _by(body.agents))
+    if isinstance(body, ast.Always):
+        return f"always {format_expr(body.condition)}"
+    if isinstance(body, ast.Terminates):
+        return "terminates"
+    if isinstance(body, ast.NoDeadlock):
+        return "no deadlock"
+    raise TypeError(f"not a property: {body!r}")
+
+
+# ---------------------------------------------------------------- declarations
+
+def _chain(dimension: str, chain: Sequence[ast.Ident]) -> str:
+    # Chains are stored lowest first; integrity reads best-first, as people write it.
+    if dimension == "integrity":
+        return " > ".join(n.name for n in reversed(chain))
+    return " < ".join(n.name for n in chain)
+
+
+def _tool_lines(d: ast.ToolDecl) -> list[str]:
+    head = _clauses(
+        f"tool {d.name.name}({_names(d.params)})",
+        _by(d.agents),
+        d.effect,
+        f"returns {_names(d.returns)}" if d.returns else None,
+        _keyword("sink", d.sink),
+        _keyword("needs", d.needs),
+        _keyword("declassify", d.declassify),
+        _keyword("endorse", d.endorse),
+        _when(d.guard),
+        format_updates(d.updates),
+    )
+    outcomes = [INDENT + _clauses(f"outcome {o.name.name}", format_updates(o.updates))
+                for o in d.outcomes]
+    return [head, *outcomes]
+
+
+def format_decl(d: ast.Decl) -> str:
+    """One declaration, without its comments; a tool with outcomes spans several lines."""
+    if isinstance(d, ast.Header):
+        return f"workflow {d.name.name}"
+    if isinstance(d, ast.Import):
+        return f'import "{d.path}"'
+    if isinstance(d, ast.LabelsDecl):
+        chains = ", ".join(_chain(d.dimension, c) for c in d.chains)
+        return f"labels {d.dimension}: {chains}"
+    if isinstance(d, ast.AgentDecl):
+        return f"agent {_names(d.names)}"
+    if isinstance(d, ast.VarDecl):
+        return f"var {d.name.name}: {format_type(d.type)} = {format_expr(d.init)}"
+    if isinstance(d, ast.ToolDecl):
+        return "\n".join(_tool_lines(d))
+    if isinstance(d, ast.EventDecl):
+        return _clauses(f"event {d.name.name}", _by(d.agents))
+    if isinstance(d, ast.StateDecl):
+        return _clauses(f"state {_names(d.names)}", "initial" if d.initial else None,
+                        "final" if d.final else None)
+    if isinstance(d, ast.Transition):
+        return _clauses(
+            f"{d.source.name} -> {d.target.name} on {format_actions(d.actions)}",
+            _by(d.agents),
+            _keyword("declassify", d.declassify),
+            _keyword("endorse", d.endorse),
+            _when(d.guard),
+            format_updates(d.updates),
+        )
+    if isinstance(d, ast.PropertyDecl):
+        return f"property {d.name.name}: {format_property_body(d.body)}"
+    raise TypeError(f"not a declaration: {d!r}")
+
+
+def format_workflow(wf: ast.Workflow) -> str:
+    """The whole file, ending in exactly one newline."""
+    lines: list[str] = []
+    previous: ast.Decl | None = None
+    for d in wf.decls:
+        if previous is not None and (d.comments or type(d) is not type(previous)):
+            lines.append("")
+        lines.extend(d.comments)
+        lines.append(format_decl(d))
+        previous = d
+    if wf.trailing_comments:
+        if lines:
+            lines.append("")
+        lines.extend(wf.trailing_comments)
+    return "\n".join(lines) + "\n"

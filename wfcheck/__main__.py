@@ -1,0 +1,3 @@
+from wfcheck.cli import main
+
+main()
