@@ -24,6 +24,12 @@ def _type_name(t: ExprType) -> str:
     return f"enum {t}" if isinstance(t, m.EnumSort) else str(t)
 
 
+def _a(t: ExprType) -> str:
+    """The type's name with its article: `a bool`, `an int`, `an enum {…}`."""
+    name = _type_name(t)
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 def _suggest(name: str, candidates) -> str | None:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
@@ -237,7 +243,7 @@ class _Analyzer:
             return expr.value
         if isinstance(sort, m.EnumSort) and isinstance(expr, ast.Ref) and expr.name in sort.members:
             return expr.name
-        self.err("WF202", f"{what} must be a {_type_name(self._sort_type(sort))} literal", expr.span,
+        self.err("WF202", f"{what} must be {_a(self._sort_type(sort))} literal", expr.span,
                  "one of " + ", ".join(f"`{str(v).lower()}`" for v in sort.values()[:5])
                  + (", …" if len(sort.values()) > 5 else ""))
         return None
@@ -290,7 +296,7 @@ class _Analyzer:
             if left is None or right is None:
                 return None, "bool"
             if lt != rt:
-                self.err("WF201", f"`{e.op}` compares a {_type_name(lt)} with a {_type_name(rt)}",
+                self.err("WF201", f"`{e.op}` compares {_a(lt)} with {_a(rt)}",
                          e.span, "both sides of a comparison must have the same type")
                 return None, "bool"
             if e.op in ("<", "<=", ">", ">=") and lt != "int":
@@ -303,7 +309,7 @@ class _Analyzer:
     def _typed(self, e: ast.Expr, want: ExprType, where: str) -> tuple[m.Expr | None, ExprType | None]:
         result, t = self.expr(e)
         if result is not None and t != want:
-            self.err("WF201", f"{where} needs a {_type_name(want)}, found a {_type_name(t)}", e.span,
+            self.err("WF201", f"{where} needs {_a(want)}, found {_a(t)}", e.span,
                      "compare with `==` to get a boolean" if want == "bool" else None)
             return None, None
         return result, t

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from .span import Span, span_field
+from .span import NO_SPAN, Span, spans_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,7 @@ class Lattice:
     leq_table: tuple[tuple[bool, ...], ...]
     join_table: tuple[tuple[int, ...], ...]
     meet_table: tuple[tuple[int, ...], ...]
-    level_spans: tuple[Span, ...] = span_field()
+    level_spans: tuple[Span, ...] = spans_field()
 
     @property
     def bottom(self) -> int:
@@ -99,9 +99,9 @@ def build_lattice(dimension: str, chains: list[tuple[str, ...]], spans: dict[str
             join[i][j] = levels.index(up)
             meet[i][j] = levels.index(down)
     return Lattice(dimension, levels, leq, tuple(map(tuple, join)), tuple(map(tuple, meet)),
-                   level_spans=tuple(spans.get(level) for level in levels))
+                   level_spans=tuple(spans.get(level, NO_SPAN) for level in levels))
 
 
 def single_level(dimension: str, level: str) -> Lattice:
     """The one-point lattice used when a dimension is not declared."""
-    return Lattice(dimension, (level,), ((True,),), ((0,),), ((0,),), level_spans=(None,))
+    return Lattice(dimension, (level,), ((True,),), ((0,),), ((0,),), level_spans=(NO_SPAN,))

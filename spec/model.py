@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from .lattice import Lattice
-from .span import Span, span_field
+from .span import Span, span_field, spans_field
 
 Value = Union[bool, int, str]
 
@@ -320,7 +320,7 @@ class Model:
     finals: tuple[str, ...]
     edges: tuple[Edge, ...]
     properties: tuple[Property, ...]
-    state_spans: tuple[Span, ...] = span_field()
+    state_spans: tuple[Span, ...] = spans_field()
     span: Span = span_field()
 
     def variable(self, name: str) -> Variable:

@@ -30,3 +30,8 @@ NO_SPAN = Span("<generated>", 0, 0, 0, 0)
 def span_field():
     """A dataclass field for a span: defaulted, and left out of ==, hash and repr."""
     return field(default=NO_SPAN, compare=False, hash=False, repr=False)
+
+
+def spans_field():
+    """Like `span_field`, for a tuple of spans (one per declared item)."""
+    return field(default=(), compare=False, hash=False, repr=False)
