@@ -100,6 +100,7 @@ class _Analyzer:
         initial, finals = self._states()
         edges = self._edges()
         properties = self._properties() + self._implicit_properties(edges)
+        mapping = self._mapping()
         self._unused(edges)
         if any(d.is_error for d in self.diags):
             return None
@@ -113,7 +114,7 @@ class _Analyzer:
             variables=tuple(self.var_ir[v] for v in self.names.variables),
             tools=tuple(t for t in tools if t is not None), events=tuple(events),
             states=tuple(self.names.states), initial=initial, finals=finals,
-            edges=tuple(edges), properties=tuple(properties),
+            edges=tuple(edges), properties=tuple(properties), mapping=mapping,
             state_spans=tuple(self.names.states.values()),
             span=root.span if root else NO_SPAN)
 
@@ -620,6 +621,64 @@ class _Analyzer:
                                          f"`{name}` stays within `{self.sorts[name]}`",
                                          span=self.names.variables[name].span))
         return result
+
+    # ------------------------------------------------------------ trace mapping
+    def _match(self, e) -> m.Match | None:
+        if isinstance(e, ast.MatchArg):
+            return m.MatchArg(e.param.name, e.op, e.pattern)
+        if isinstance(e, ast.MatchOutput):
+            return m.MatchOutput(e.op, e.pattern)
+        if isinstance(e, ast.MatchError):
+            return m.MatchError()
+        if isinstance(e, ast.Not):
+            inner = self._match(e.operand)
+            return m.MatchNot(inner) if inner is not None else None
+        parts = [self._match(o) for o in e.operands]
+        if any(p is None for p in parts):
+            return None
+        return (m.MatchAll if e.op == "and" else m.MatchAny)(tuple(parts))
+
+    def _map_target(self, target: ast.NamedAction) -> tuple[str, str | None] | None:
+        name = target.name.name
+        if name in self.tool_ir:
+            outcome = target.outcome.name if target.outcome else None
+            if outcome is not None and outcome not in self.tool_ir[name].outcomes:
+                self._unknown(f"outcome of `{name}`", outcome, target.outcome.span, self.tool_ir[name].outcomes)
+                return None
+            return name, outcome
+        if name in self.event_ir and target.outcome is None:
+            return name, None
+        if name in self.event_ir:
+            self.err("WF404", f"event `{name}` has no outcomes", target.outcome.span, "only tools declare outcomes")
+            return None
+        self._unknown("tool or event", name, target.name.span, list(self.tool_ir) + list(self.event_ir))
+        return None
+
+    def _mapping(self) -> m.TraceMapping:
+        actions, agents, precision = [], [], None
+        seen_agents: dict[str, Span] = {}
+        for d in self.decls:
+            if isinstance(d, (ast.MapTool, ast.MapReply)):
+                target = self._map_target(d.target)
+                condition = self._match(d.condition) if d.condition is not None else None
+                if target is not None:
+                    self.used_actions.add(target[0])
+                    trace_name = d.trace_name if isinstance(d, ast.MapTool) else None
+                    actions.append(m.ActionMap(trace_name, target[0], target[1], condition, span=d.span))
+            elif isinstance(d, ast.MapAgent):
+                if d.trace_name in seen_agents:
+                    self.err("WF102", f"trace agent `{d.trace_name}` is mapped twice", d.span,
+                             "map each name in traces to one agent", (("first mapped here", seen_agents[d.trace_name]),))
+                    continue
+                seen_agents[d.trace_name] = d.span
+                resolved = self._agents((d.agent,))
+                if resolved:
+                    agents.append((d.trace_name, resolved[0]))
+            elif isinstance(d, ast.PrecisionDecl):
+                if precision is not None:
+                    self.err("WF102", "`precision` is declared twice", d.span, "keep one `precision` line")
+                precision = d.mode
+        return m.TraceMapping(tuple(actions), tuple(agents), precision or "conservative")
 
     # ------------------------------------------------------------ unused declarations
     def _unused(self, edges: list[m.Edge]) -> None:

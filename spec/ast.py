@@ -293,8 +293,74 @@ class PropertyDecl:
     span: Span = span_field()
 
 
+# ---------------------------------------------------------------- trace mapping
+
+
+@dataclass(frozen=True, slots=True)
+class MatchArg:
+    """`arg NAME matches|contains|== "pattern"` on a traced tool call."""
+    param: Ident
+    op: str
+    pattern: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutput:
+    """`output matches|contains|== "pattern"` on a tool result or a reply's text."""
+    op: str
+    pattern: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchError:
+    """`error`: the traced tool call failed."""
+    span: Span = span_field()
+
+
+# Conditions of `map` declarations combine match atoms with the expression nodes Not/BoolOp.
+Match = Union[MatchArg, MatchOutput, MatchError, Not, BoolOp]
+
+
+@dataclass(frozen=True, slots=True)
+class MapTool:
+    """`map TRACE_NAME to TOOL[.OUTCOME] [when MATCH]`: how a traced call becomes an action."""
+    trace_name: str
+    target: NamedAction
+    condition: Match | None = None
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class MapReply:
+    """`map reply to ACTION [when MATCH]`: an agent's text reply as an action."""
+    target: NamedAction
+    condition: Match | None = None
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class MapAgent:
+    """`map agent TRACE_NAME to AGENT`: which agent produced events named so in a trace."""
+    trace_name: str
+    agent: Ident
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class PrecisionDecl:
+    """`precision conservative|values`: the default precision of trace checking."""
+    mode: str
+    comments: tuple[str, ...] = ()
+    span: Span = span_field()
+
+
 Decl = Union[Header, Import, LabelsDecl, AgentDecl, VarDecl, ToolDecl, EventDecl, StateDecl,
-             Transition, PropertyDecl]
+             Transition, PropertyDecl, MapTool, MapReply, MapAgent, PrecisionDecl]
 
 
 @dataclass(frozen=True, slots=True)

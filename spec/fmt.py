@@ -65,7 +65,7 @@ def format_expr(e: ast.Expr) -> str:
         return f"{left} {e.op} {right}"
     if isinstance(e, ast.Arith):
         left = _wrap(e.left, _precedence(e.left) < _ARITH)
-        right = _wrap(e.right, _precedence(e.right) < _ARITH)
+        right = _wrap(e.right, _precedence(e.right) <= _ARITH)
         return f"{left} {e.op} {right}"
     raise TypeError(f"not an expression: {e!r}")
 

@@ -303,6 +303,63 @@ class Property:
     span: Span = span_field()
 
 
+# ---------------------------------------------------------------- trace mapping
+
+
+@dataclass(frozen=True, slots=True)
+class MatchArg:
+    param: str
+    op: str          # matches (a glob) | contains | ==
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutput:
+    op: str
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchError:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MatchNot:
+    operand: "Match"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAll:
+    operands: tuple["Match", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAny:
+    operands: tuple["Match", ...]
+
+
+Match = Union[MatchArg, MatchOutput, MatchError, MatchNot, MatchAll, MatchAny]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMap:
+    """A traced call named `trace_name` (or an agent's reply, trace_name None) becomes
+    action `name` (a tool or an event), with `outcome` if given, when `condition` holds."""
+    trace_name: str | None
+    name: str
+    outcome: str | None
+    condition: Match | None
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class TraceMapping:
+    actions: tuple[ActionMap, ...] = ()   # in declaration order: the first that applies wins
+    agents: tuple[tuple[str, str], ...] = ()  # (name in traces, agent)
+    precision: str = "conservative"
+
+
 # ---------------------------------------------------------------- the model
 
 
@@ -320,6 +377,7 @@ class Model:
     finals: tuple[str, ...]
     edges: tuple[Edge, ...]
     properties: tuple[Property, ...]
+    mapping: TraceMapping = TraceMapping()
     state_spans: tuple[Span, ...] = spans_field()
     span: Span = span_field()
 

@@ -202,6 +202,57 @@ class ToAst(Transformer):
     def name_list(self, c):
         return tuple(self._ident(t) for t in c)
 
+    # -------------------------------------------------------------- trace mapping
+    @staticmethod
+    def _trace_name(tok: Token) -> str:
+        return str(tok)[1:-1] if tok.type == "STRING" else str(tok)
+
+    @v_args(meta=True)
+    def map_tool(self, meta, c):
+        return ast.MapTool(self._trace_name(c[0]), c[1], c[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def map_reply(self, meta, c):
+        return ast.MapReply(c[0], c[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def map_agent(self, meta, c):
+        return ast.MapAgent(self._trace_name(c[0]), self._ident(c[1]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def precision_decl(self, meta, c):
+        return ast.PrecisionDecl(str(c[0]), span=self._span(meta))
+
+    def match_clause(self, c):
+        return c[0]
+
+    @v_args(meta=True)
+    def match_or(self, meta, c):
+        return c[0] if len(c) == 1 else ast.BoolOp("or", tuple(c), span=self._span(meta))
+
+    @v_args(meta=True)
+    def match_and(self, meta, c):
+        return c[0] if len(c) == 1 else ast.BoolOp("and", tuple(c), span=self._span(meta))
+
+    @v_args(meta=True)
+    def match_not(self, meta, c):
+        return ast.Not(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def match_arg(self, meta, c):
+        return ast.MatchArg(self._ident(c[0]), str(c[1][0]), str(c[2])[1:-1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def match_output(self, meta, c):
+        return ast.MatchOutput(str(c[0][0]), str(c[1])[1:-1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def match_error(self, meta, c):
+        return ast.MatchError(span=self._span(meta))
+
+    def match_op(self, c):
+        return c
+
     # -------------------------------------------------------------- expressions
     @v_args(meta=True)
     def or_(self, meta, c):

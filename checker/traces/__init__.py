@@ -1,0 +1,1 @@
+"""Reading recorded agent trajectories into one normalized shape (see events.py)."""
