@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from . import ast
 from . import model as m
 from .diagnostics import Diagnostic, error, warning
+from .fmt import format_property_body
 from .lattice import Lattice, LatticeError, build_lattice, single_level
 from .span import NO_SPAN, Span
 
@@ -558,7 +559,7 @@ class _Analyzer:
                 continue
             kinds = self._property_kinds(d.body)
             if kinds:
-                result.append(m.Property(d.name.name, kinds, False, span=d.span))
+                result.append(m.Property(d.name.name, kinds, False, format_property_body(d.body), span=d.span))
         return result
 
     def _property_kinds(self, body: ast.PropertyBody) -> tuple[m.PropertyKind, ...] | None:

@@ -12,6 +12,9 @@ trailing comments come last, after a blank line.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from importlib import resources
 from typing import Sequence
 
 from . import ast
@@ -51,6 +54,12 @@ def format_expr(e: ast.Expr) -> str:
         return e.name
     if isinstance(e, ast.AtState):
         return f"at {e.state.name}"
+    if isinstance(e, ast.MatchArg):
+        return f'arg {e.param.name} {e.op} "{e.pattern}"'
+    if isinstance(e, ast.MatchOutput):
+        return f'output {e.op} "{e.pattern}"'
+    if isinstance(e, ast.MatchError):
+        return "error"
     if isinstance(e, ast.Not):
         # `not` takes a not/comparison/sum; only and/or operands need parentheses.
         return "not " + _wrap(e.operand, _precedence(e.operand) < _NOT)
@@ -208,7 +217,29 @@ def format_decl(d: ast.Decl) -> str:
         )
     if isinstance(d, ast.PropertyDecl):
         return f"property {d.name.name}: {format_property_body(d.body)}"
+    if isinstance(d, ast.MapTool):
+        return _clauses(f"map {_trace_name(d.trace_name)} to {format_action(d.target)}", _when(d.condition))
+    if isinstance(d, ast.MapReply):
+        return _clauses(f"map reply to {format_action(d.target)}", _when(d.condition))
+    if isinstance(d, ast.MapAgent):
+        return f"map agent {_trace_name(d.trace_name)} to {d.agent.name}"
+    if isinstance(d, ast.PrecisionDecl):
+        return f"precision {d.mode}"
     raise TypeError(f"not a declaration: {d!r}")
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> frozenset[str]:
+    grammar = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
+    return frozenset(re.findall(r'"([A-Za-z_]+)"', grammar))
+
+
+def _trace_name(name: str) -> str:
+    """A name from traces: bare when it reads as a plain name, else quoted."""
+    return name if _IDENTIFIER.fullmatch(name) and name not in _keywords() else f'"{name}"'
 
 
 def format_workflow(wf: ast.Workflow) -> str:

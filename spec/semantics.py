@@ -66,18 +66,22 @@ class Interpreter:
         py = _PyTranslator(self.index)
         self._py = py
         self._fire = {step.index: self._compile_step(step, py) for step in system.steps}
+        self._fire_forced = {step.index: self._compile_step(step, py, forced=True) for step in system.steps}
         self._guard = {step.index: self._compile(py(step.guard)) for step in system.steps}
         self.steps_from: dict[str, tuple[s.Step, ...]] = {
             state: tuple(st for st in system.steps if st.source == state) for state in system.model.states}
         self._step_bad = {(c.name, i): self._compile(py(e)) for c in self.checks for i, e in c.step_bad.items()}
+        self._step_condition = {(c.name, i): self._compile(py(e))
+                                for c in self.checks for i, e in c.step_condition.items()}
         self._state_bad = {c.name: self._compile(py(c.state_bad)) for c in self.checks}
 
     def _compile(self, source: str) -> Callable[[Config], object]:
         return eval(compile(f"lambda c: {source}", "<wfcheck>", "eval"), self._globals)  # noqa: S307
 
-    def _compile_step(self, step: s.Step, py: _PyTranslator) -> Callable[[Config], list]:
+    def _compile_step(self, step: s.Step, py: _PyTranslator, forced: bool = False) -> Callable[[Config], list]:
         """A function from a configuration to the successor configurations of `step`
-        ([] when the step is not enabled or would leave a variable's range)."""
+        ([] when the step is not enabled or would leave a variable's range). `forced`:
+        ignore the guard and the range (a recorded run that left the spec goes on)."""
         assigned: dict[str, s.SExpr | None] = dict(step.assigns)
         for check in self.checks:
             assigned.update(check.monitor_assigns.get(step.index, ()))
@@ -91,7 +95,7 @@ class Interpreter:
                 slots.append(choices[-1])
             else:
                 slots.append(py(assigned[var.name]))
-        condition = py(s.conj([step.guard, step.range_ok]))
+        condition = "True" if forced else py(s.conj([step.guard, step.range_ok]))
         tuple_src = "(" + ", ".join(slots) + ",)"
         if choices:
             domains = ", ".join(repr(self._domain(var)) for var in self.vars
@@ -118,6 +122,15 @@ class Interpreter:
         if config[0] != step.source:
             return []
         return self._fire[step.index](config)
+
+    def fire_forced(self, config: Config, step: s.Step) -> list[Config]:
+        """Successors by `step` whatever the control state, guard and ranges say."""
+        return self._fire_forced[step.index](config)
+
+    def step_condition(self, check: s.Check, config: Config, step: s.Step) -> bool:
+        """The check's bad condition for `step`, without the step's guard."""
+        fn = self._step_condition.get((check.name, step.index))
+        return fn is not None and bool(fn(config))
 
     def successors(self, config: Config) -> Iterator[tuple[s.Step, Config]]:
         for step in self.steps_from.get(config[0], ()):

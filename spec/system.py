@@ -126,6 +126,7 @@ class Check:
     monitors: tuple[SysVar, ...]
     monitor_assigns: dict          # step index -> tuple[(monitor name, SExpr)]
     step_bad: dict                 # step index -> SExpr over the state before the step
+    step_condition: dict           # the same without the step's guard (for forced steps)
     state_bad: SExpr               # over a reachable state (FALSE when none)
     liveness: bool = False         # `terminates`: also a reachable cycle of non-final states
     triggers: frozenset | None = None  # steps whose action the property is about (None:
@@ -328,9 +329,10 @@ def _check(model: m.Model, prop: m.Property, steps: list[Step], src_after: dict,
         elif isinstance(kind, m.Terminates):
             state_bad.append(deadlock)
             liveness = True
+    conditions = {i: disj(c) for i, c in step_bad.items() if disj(c) != FALSE}
     return Check(prop, tuple(monitors),
                  {i: tuple(a) for i, a in monitor_assigns.items()},
-                 {i: conj([steps[i].guard, disj(c)]) for i, c in step_bad.items() if disj(c) != FALSE},
+                 {i: conj([steps[i].guard, c]) for i, c in conditions.items()}, conditions,
                  disj(state_bad), liveness, frozenset(triggers) if triggers is not None else None)
 
 

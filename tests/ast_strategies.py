@@ -164,8 +164,29 @@ property_bodies = st.one_of(
 )
 properties = st.builds(ast.PropertyDecl, idents, property_bodies, comments=comment_blocks)
 
+match_atoms = st.one_of(
+    st.builds(ast.MatchArg, idents, st.sampled_from(["matches", "contains", "=="]), paths),
+    st.builds(ast.MatchOutput, st.sampled_from(["matches", "contains", "=="]), paths),
+    st.builds(ast.MatchError),
+)
+matches = st.recursive(
+    match_atoms,
+    lambda inner: st.one_of(
+        inner.map(ast.Not),
+        st.builds(ast.BoolOp, st.sampled_from(["and", "or"]),
+                  st.lists(inner, min_size=2, max_size=3).map(tuple))),
+    max_leaves=4)
+map_targets = st.builds(ast.NamedAction, idents, optional_idents)
+trace_names = st.one_of(names, paths.filter(lambda p: p not in ("agent", "reply")))
+mappings = st.one_of(
+    st.builds(ast.MapTool, trace_names, map_targets, st.none() | matches, comments=comment_blocks),
+    st.builds(ast.MapReply, map_targets, st.none() | matches, comments=comment_blocks),
+    st.builds(ast.MapAgent, trace_names, idents, comments=comment_blocks),
+    st.builds(ast.PrecisionDecl, st.sampled_from(["conservative", "values"]), comments=comment_blocks),
+)
+
 decls = st.one_of(headers, imports, labels, agents, variables, tools(), events, states,
-                  transitions, properties)
+                  transitions, properties, mappings)
 
 workflows = st.builds(
     ast.Workflow,

@@ -1,0 +1,346 @@
+"""The online monitor: check a recorded or live run against a spec, one event at a time.
+
+It follows every configuration of the spec consistent with the events so far (a traced
+call may leave a tool's outcome or a variable open) and evaluates the same compiled
+property checks as `verify` (spec/system.py, spec/semantics.py). A property is violated
+at an event if it is violated in *any* consistent configuration — the monitor never
+misses what the spec forbids. An event the spec does not allow in the current state is a
+*deviation*; it is reported, then taken anyway (guards ignored) so that checking goes on.
+
+Precision `conservative` (the semantics of `verify`): what an agent writes carries its
+whole context label. `values`: it carries the label of the values it contains (see
+provenance.py); contexts and hand-offs still move as in conservative mode.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wfcheck.spec import model as m
+from wfcheck.spec.semantics import Interpreter
+from wfcheck.spec.span import NO_SPAN, Span
+from wfcheck.spec.system import Check, System, conf_var, integ_var, lower, source_var
+
+from .explain import describe_action
+from .mapping import ActionResolver
+from .provenance import ValueIndex
+from .traces.events import Handoff, Location, Message, ToolCall
+
+PRECISIONS = ("conservative", "values")
+
+KIND_NAMES = {m.Never: "permission", m.FlowToTool: "flow", m.FlowToAgent: "flow", m.SinkBound: "flow",
+              m.IntegrityNeed: "flow", m.Order: "ordering", m.Count: "counting", m.Always: "invariant",
+              m.InRange: "range", m.NoDeadlock: "termination", m.Terminates: "termination"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One step of a flow's history: where a label entered, was carried, or left."""
+    step: int
+    location: Location | None
+    text: str
+
+    def to_json(self) -> dict:
+        return {"step": self.step, "location": str(self.location) if self.location else None, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule at one event: the trace address, the rule, and why."""
+    property: str | None          # None for a deviation from the workflow
+    kind: str                     # permission|flow|ordering|counting|invariant|range|termination|deviation
+    step: int                     # the event's index in the trace
+    location: Location
+    message: str
+    span: Span = NO_SPAN          # the rule in the .wf file
+    chain: tuple[Link, ...] = ()  # for flows: where the data entered and how it travelled
+    value: str | None = None      # values precision: the value that carried the flow
+
+    def to_json(self) -> dict:
+        return {"property": self.property, "kind": self.kind, "step": self.step,
+                "file": self.location.file, "line": self.location.line, "pointer": self.location.pointer,
+                "message": self.message,
+                "rule": {"file": self.span.file, "line": self.span.line, "column": self.span.column}
+                if self.span is not NO_SPAN else None,
+                "chain": [link.to_json() for link in self.chain], "value": self.value}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+@dataclass
+class _LabelHistory:
+    """Per agent and dimension: the events that raised its context label, in order."""
+    links: dict = field(default_factory=dict)   # (agent, dim) -> list[(step, level, Link, via chain)]
+
+
+class Monitor:
+    """`Monitor(spec)`; `step(event)` after each event, `check(event)` before one runs,
+    `finish()` at the end of a run. `spec` is a path or a checked `Model`."""
+
+    def __init__(self, spec, precision: str | None = None) -> None:
+        from wfcheck.api import load_model
+
+        self.model: m.Model = load_model(spec)
+        self.precision = precision or self.model.mapping.precision
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}")
+        self.system: System = lower(self.model)
+        self.interp = Interpreter(self.system)
+        self.resolver = ActionResolver(self.model)
+        self.steps_by_action: dict[m.Action, list] = {}
+        for st in self.system.steps:
+            self.steps_by_action.setdefault(st.edge.action, []).append(st)
+        self.step_checks = {st.index: [c for c in self.system.checks if st.index in c.step_condition]
+                            for st in self.system.steps}
+        self.state_checks = [c for c in self.system.checks if c.state_bad != m.Const(False)]
+        self.tracked = tuple(sorted({k.source for p in self.model.properties for k in p.kinds
+                                     if isinstance(k, (m.FlowToTool, m.FlowToAgent)) and k.source_kind == "tool"}))
+        self.reset()
+
+    # ------------------------------------------------------------ state
+    def reset(self) -> None:
+        self.configs = [self.interp.initial()]
+        self.index = 0
+        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked)
+        self.history: dict[tuple[str, str], list[tuple[int, int, Link, tuple[Link, ...]]]] = {}
+        self.start_violations = tuple(self._state_violations(self.configs, -1, Location("<start>", 0)))
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """The control states the run may be in now."""
+        return tuple(dict.fromkeys(c[0] for c in self.configs))
+
+    # ------------------------------------------------------------ public API
+    def check(self, event) -> Verdict:
+        """Would `event` violate a property if it happened now? Changes nothing."""
+        return Verdict(tuple(self._process(event, commit=False)))
+
+    def step(self, event) -> Verdict:
+        """Take `event` and return the violations it causes."""
+        violations = self._process(event, commit=True)
+        self.index += 1
+        return Verdict(tuple(violations))
+
+    def finish(self, location: Location | None = None) -> Verdict:
+        """The run has ended: report a `terminates` property if no final state was reached."""
+        finals = set(self.model.finals)
+        where = location or Location("<end>", 0)
+        out = []
+        if not any(c[0] in finals for c in self.configs):
+            for check in self.system.checks:
+                if check.liveness:
+                    out.append(Violation(check.name, "termination", max(self.index - 1, 0), where,
+                                         f"the run ended in state {self._state_list()}, which is not final",
+                                         check.property.span))
+        return Verdict(tuple(out))
+
+    # ------------------------------------------------------------ one event
+    def _state_list(self) -> str:
+        return " or ".join(f"`{s}`" for s in self.states)
+
+    def _process(self, event, commit: bool) -> list[Violation]:
+        location = event.location
+        resolved = self.resolver.resolve(event)
+        if resolved is None:  # context only: what the agents read, not a step of the spec
+            if commit:
+                self._remember_content(event)
+            return []
+        if not resolved.actions:
+            return [Violation(None, "deviation", self.index, location, resolved.problem or "not in the spec")]
+        candidates = [st for a in resolved.actions for st in self.steps_by_action.get(a, ())]
+        if not candidates:
+            action = describe_action(resolved.actions[0])
+            return [Violation(None, "deviation", self.index, location,
+                              f"{action}: no transition of the spec takes this action")]
+        enabled = [(c, st) for c in self.configs for st in candidates if self.interp.enabled(c, st)]
+        violations: list[Violation] = []
+        forced = not enabled
+        if forced:
+            pairs = [(c, st) for c in self.configs for st in candidates]
+            violations.append(self._deviation(resolved.actions[0], candidates, location))
+        else:
+            pairs = enabled
+        arguments = event.arguments if isinstance(event, ToolCall) else {}
+        violations += self._step_violations(pairs, arguments, location, forced)
+        successors: list = []
+        for c, st in pairs:
+            successors.extend(self.interp.fire_forced(c, st) if forced else self.interp.fire(c, st))
+        successors = list(dict.fromkeys(successors))
+        if not successors:  # every way on left a range: keep going from where the run was
+            successors = list(dict.fromkeys(n for c, st in pairs for n in self.interp.fire_forced(c, st)))
+        violations += self._state_violations(successors, self.index, location)
+        if commit:
+            self._record_history(pairs[0][1], self.configs[0] if pairs else None, successors[0], location)
+            self.configs = successors
+            self._remember_content(event, pairs[0][1].edge.action)
+        return violations
+
+    def _deviation(self, action: m.Action, candidates, location: Location) -> Violation:
+        here = set(self.states)
+        from_here = [st for st in candidates if st.source in here]
+        if from_here:
+            from wfcheck.spec.ir_text import expr_text
+            guards = "; ".join(sorted({f"`{expr_text(st.guard)}`" for st in from_here}))
+            message = f"{describe_action(action)} is not allowed now: its guard {guards} is false"
+            span = from_here[0].edge.span
+        else:
+            sources = ", ".join(sorted({f"`{st.source}`" for st in candidates}))
+            message = (f"{describe_action(action)} is not allowed in state {self._state_list()} "
+                       f"(only from {sources})")
+            span = candidates[0].edge.span
+        return Violation(None, "deviation", self.index, location, message, span)
+
+    # ------------------------------------------------------------ property checks
+    def _values_config(self, config: tuple, step, arguments: dict):
+        """The configuration with the actor's label replaced by its arguments' label."""
+        actor = step.edge.action.agent
+        if actor is None:
+            return config, None
+        conf, integ, raising = self.values.written_label(arguments)
+        patched = list(config)
+        patched[self.interp.index[conf_var(actor)]] = conf
+        patched[self.interp.index[integ_var(actor)]] = integ
+        for tool in self.tracked:
+            patched[self.interp.index[source_var(actor, tool)]] = any(tool in o.sources for o in raising)
+        return tuple(patched), raising
+
+    def _step_violations(self, pairs, arguments: dict, location: Location, forced: bool) -> list[Violation]:
+        found: dict[str, Violation] = {}
+        for config, st in pairs:
+            checks = self.step_checks.get(st.index, ())
+            if not checks:
+                continue
+            values_config, raising = (self._values_config(config, st, arguments)
+                                      if self.precision == "values" else (config, None))
+            for check in checks:
+                if check.name in found:
+                    continue
+                is_flow = any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in check.property.kinds)
+                probe = values_config if is_flow else config
+                bad = (self.interp.step_condition(check, probe, st) if forced
+                       else self.interp.step_bad(check, probe, st))
+                if bad:
+                    found[check.name] = self._violation(check, st, config, location, raising if is_flow else None)
+        return list(found.values())
+
+    def _state_violations(self, configs, step_index: int, location: Location) -> list[Violation]:
+        out = []
+        for check in self.state_checks:
+            if any(self.interp.state_bad(check, c) for c in configs):
+                kind = KIND_NAMES[type(check.property.kinds[0])]
+                message = (f"breaks `{check.name}` in state {', '.join(sorted({c[0] for c in configs}))}"
+                           if kind != "flow" else self._agent_flow_message(check, configs[0]))
+                out.append(Violation(check.name, kind, max(step_index, 0), location, message,
+                                     check.property.span, self._agent_chain(check, configs[0])))
+        return out
+
+    def _violation(self, check: Check, st, config, location: Location, raising) -> Violation:
+        prop = check.property
+        kind = KIND_NAMES[type(prop.kinds[0])]
+        action = describe_action(st.edge.action)
+        if kind != "flow":
+            return Violation(check.name, kind, self.index, location, f"{action}: breaks `{prop.name}`", prop.span)
+        actor = st.edge.action.agent
+        if raising:
+            origin = max(raising, key=lambda o: (o.entered_at is not None, -(o.entered_at or 0)))
+            label = self._level_names(origin.conf, origin.integ)
+            where = f" (entered at event {origin.entered_at})" if origin.entered_at is not None else ""
+            chain = ((Link(origin.entered_at, None, f"`{origin.value}` appeared in {label} content"),)
+                     if origin.entered_at is not None else ())
+            chain += (Link(self.index, location, f"{action} with `{origin.value}` in its arguments"),)
+            return Violation(check.name, kind, self.index, location,
+                             f"{action} passes `{origin.value}`, {label} data{where}: breaks `{prop.name}`",
+                             prop.span, chain, origin.value)
+        chain = self._entry_chain(actor, check, config)
+        chain += (Link(self.index, location, f"{action}: its arguments carry its context"),)
+        label = self._level_names(config[self.interp.index[conf_var(actor)]],
+                                  config[self.interp.index[integ_var(actor)]]) if actor else "its"
+        return Violation(check.name, kind, self.index, location,
+                         f"{action} while its context holds {label} data: breaks `{prop.name}`",
+                         prop.span, chain)
+
+    def _level_names(self, conf: int, integ: int) -> str:
+        parts = []
+        if conf != self.model.conf.bottom:
+            parts.append(self.model.conf.levels[conf])
+        if integ != self.model.integ.top:
+            parts.append(self.model.integ.levels[integ])
+        return ", ".join(f"`{p}`" for p in parts) or f"`{self.model.conf.levels[conf]}`"
+
+    def _agent_flow_message(self, check: Check, config) -> str:
+        kind = check.property.kinds[0]
+        agent = getattr(kind, "agent", "?")
+        return f"data reached the context of `{agent}`: breaks `{check.name}`"
+
+    # ------------------------------------------------------------ provenance chains
+    def _record_history(self, st, before, after, location: Location) -> None:
+        if before is None:
+            return
+        action = st.edge.action
+        for agent in self.model.agents:
+            for dim, var in (("conf", conf_var(agent)), ("integ", integ_var(agent))):
+                slot = self.interp.index[var]
+                if before[slot] == after[slot]:
+                    continue
+                if action.kind in ("message", "handoff") and agent == action.receiver:
+                    via = self._latest_chain(action.agent, dim)
+                    text = f"{describe_action(action)} carried it to `{agent}`"
+                else:
+                    via = ()
+                    text = (f"the result of `{action.name}` entered the context of `{agent}`"
+                            if action.kind == "tool" else f"{describe_action(action)} changed `{agent}`'s label")
+                link = Link(self.index, location, text)
+                self.history.setdefault((agent, dim), []).append((self.index, after[slot], link, via))
+
+    def _latest_chain(self, agent: str, dim: str) -> tuple[Link, ...]:
+        entries = self.history.get((agent, dim), [])
+        if not entries:
+            return ()
+        _, _, link, via = entries[-1]
+        return via + (link,)
+
+    def _entry_chain(self, agent: str | None, check: Check, config) -> tuple[Link, ...]:
+        if agent is None:
+            return ()
+        kind = check.property.kinds[0]
+        dim = "integ" if (isinstance(kind, m.IntegrityNeed) or getattr(kind, "source_kind", "") == "integ") else "conf"
+        return self._latest_chain(agent, dim)
+
+    def _agent_chain(self, check: Check, config) -> tuple[Link, ...]:
+        kind = check.property.kinds[0]
+        if isinstance(kind, m.FlowToAgent):
+            return self._latest_chain(kind.agent, "integ" if kind.source_kind == "integ" else "conf")
+        return ()
+
+    def _remember_content(self, event, action: m.Action | None = None) -> None:
+        """Feed what was read into the value index, with the label it was read at."""
+        if isinstance(event, ToolCall):
+            tool = self.model.tool(action.name) if action is not None and action.kind == "tool" else None
+            label = tool.returns if tool is not None else m.Label(self.model.conf.bottom, self.model.integ.top)
+            self.values.add(event.result, label.conf, label.integ, self.index, tool.name if tool else None)
+        elif isinstance(event, Message) and event.role in ("user", "system"):
+            self.values.add(event.content, self.model.conf.bottom, self.model.integ.top, self.index)
+        elif isinstance(event, (Message, Handoff)) and event.agent:
+            sender = self.resolver.agent(event.agent)
+            if sender is not None and self.configs:
+                config = self.configs[0]
+                self.values.add(event.content, config[self.interp.index[conf_var(sender)]],
+                                config[self.interp.index[integ_var(sender)]], self.index)
+
+
+def check_events(monitor: Monitor, events) -> list[Violation]:
+    """Run a whole trace through a fresh monitor state; all violations in event order."""
+    monitor.reset()
+    out = list(monitor.start_violations)
+    last = None
+    for event in events:
+        out.extend(monitor.step(event).violations)
+        last = event.location
+    out.extend(monitor.finish(last).violations)
+    return out

@@ -1,0 +1,111 @@
+"""Value provenance for `--precision values`.
+
+A value written by an agent (an identifier, number, e-mail, URL, IBAN, file name, or a
+whole short argument) is derived from a labelled read only if it appeared in content of
+that label and in no content of a lower one: its label is the *lowest* confidentiality and
+the *highest* integrity of all content it appeared in before the step. A value seen nowhere
+came from the agent itself (its instructions), and carries the lowest confidentiality and
+highest integrity. Matching is on lower-cased text, so re-quoting a value (JSON, YAML)
+does not hide it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wfcheck.spec.lattice import Lattice
+
+# Tokens of five or more characters made of word characters and the punctuation that
+# holds values together (e-mail, URL, IBAN, paths, decimals); kept only if they carry a
+# digit or such punctuation, so that ordinary words are not values.
+_TOKEN = re.compile(r"[\w.@:/+\-]{5,}")
+_VALUE_MARK = re.compile(r"[\d@./:]")
+MAX_WHOLE = 500
+
+
+def candidate_values(arguments) -> set[str]:
+    """The values an argument object carries, lower-cased."""
+    found: set[str] = set()
+
+    def visit(item) -> None:
+        if isinstance(item, dict):
+            for v in item.values():
+                visit(v)
+        elif isinstance(item, (list, tuple)):
+            for v in item:
+                visit(v)
+        elif isinstance(item, bool) or item is None:
+            return
+        elif isinstance(item, (int, float)):
+            text = str(item)
+            if len(text.replace(".0", "")) >= 4:
+                found.add(text.lower())
+        elif isinstance(item, str):
+            text = item.strip().lower()
+            if 5 <= len(text) <= MAX_WHOLE:
+                found.add(text)
+            for token in _TOKEN.findall(text):
+                token = token.strip(".:/-")
+                if len(token) >= 5 and _VALUE_MARK.search(token):
+                    found.add(token)
+
+    visit(arguments)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ValueOrigin:
+    value: str
+    conf: int
+    integ: int
+    entered_at: int | None    # the first event index whose content held the value with this label
+    sources: frozenset[str]   # tracked tools whose results held it (and no user content did)
+
+
+class ValueIndex:
+    """The content seen so far in a trace, by label class (conf, integ) and by source tool."""
+
+    def __init__(self, conf: Lattice, integ: Lattice, tracked: tuple[str, ...]) -> None:
+        self.conf, self.integ = conf, integ
+        self.tracked = tracked
+        self._by_label: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        self._joined: dict[tuple[int, int], str] = {}
+        self._by_source: dict[str, str] = {}
+
+    def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None) -> None:
+        if not text:
+            return
+        text = text.lower()
+        key = (conf, integ)
+        self._by_label.setdefault(key, []).append((step, text))
+        self._joined[key] = self._joined.get(key, "") + "\x00" + text
+        if tool in self.tracked:
+            self._by_source[tool] = self._by_source.get(tool, "") + "\x00" + text
+
+    def origin(self, value: str) -> ValueOrigin:
+        conf, integ, first = None, None, None
+        for (c, i), joined in self._joined.items():
+            if value in joined:
+                conf = c if conf is None else self.conf.meet(conf, c)
+                integ = i if integ is None else self.integ.join(integ, i)
+        if conf is None:
+            return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
+        for step, text in self._by_label.get((conf, integ), ()):
+            if value in text:
+                first = step
+                break
+        low = self._joined.get((self.conf.bottom, self.integ.top), "")
+        sources = frozenset(t for t, joined in self._by_source.items() if value in joined and value not in low)
+        return ValueOrigin(value, conf, integ, first, sources)
+
+    def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:
+        """The label of what the arguments carry, and the values that raised it."""
+        conf, integ = self.conf.bottom, self.integ.top
+        raising: list[ValueOrigin] = []
+        for value in sorted(candidate_values(arguments)):
+            origin = self.origin(value)
+            if origin.conf != self.conf.bottom or origin.integ != self.integ.top or origin.sources:
+                raising.append(origin)
+            conf = self.conf.join(conf, origin.conf)
+            integ = self.integ.meet(integ, origin.integ)
+        return conf, integ, raising
