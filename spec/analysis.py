@@ -75,7 +75,7 @@ class _Analyzer:
     def _declare(self, table: dict, ident: ast.Ident, value, what: str) -> bool:
         if ident.name in table:
             previous = table[ident.name]
-            prev_span = previous if isinstance(previous, Span) else previous.span
+            prev_span = previous if isinstance(previous, Span) else previous.name.span
             self.err("WF102", f"{what} `{ident.name}` is declared twice", ident.span,
                      "rename or remove one of the declarations",
                      (("first declared here", prev_span),))
@@ -102,7 +102,8 @@ class _Analyzer:
         edges = self._edges()
         properties = self._properties() + self._implicit_properties(edges)
         mapping = self._mapping()
-        self._unused(edges)
+        if not any(d.is_error for d in self.diags):
+            self._unused(edges)
         if any(d.is_error for d in self.diags):
             return None
         root = self.files[0] if self.files else None
@@ -157,7 +158,9 @@ class _Analyzer:
                     self.err("WF302", f"the {dimension} levels are not a lattice: `{a}` and `{b}` "
                              f"have no unique {bound}", decl.span,
                              f"add an order between `{a}` and `{b}`, or a level above (or below) both")
-                result[dimension] = single_level(dimension, decl.chains[0][0].name)
+                # Keep every declared level (as a chain) so later uses resolve without knock-on errors.
+                names = list(dict.fromkeys(i.name for chain in decl.chains for i in chain))
+                result[dimension] = build_lattice(dimension, [tuple(names)], spans)
         return result["confidentiality"], result["integrity"]
 
     def _level(self, ident: ast.Ident, lattice: Lattice, role: str) -> int | None:
@@ -217,8 +220,8 @@ class _Analyzer:
         else:
             members = tuple(v.name for v in t.values)
             sort = m.EnumSort(members)
-            for v in t.values:
-                if members.count(v.name) > 1:
+            for position, v in enumerate(t.values):
+                if v.name in members[:position]:
                     self.err("WF205", f"enum value `{v.name}` is listed twice", v.span)
                 elif v.name in self.names.variables:
                     self.err("WF205", f"enum value `{v.name}` has the name of a variable", v.span,
@@ -438,6 +441,10 @@ class _Analyzer:
                 for act, decl_span, guards, assigns, decl_d, decl_e in self._expand(action, t, restrict):
                     if not ok:
                         continue
+                    if act.agent is None and (declassify is not None or endorse is not None):
+                        self.warn("WF504", f"`declassify`/`endorse` has no effect on environment event "
+                                  f"`{act.name}`", t.span, "they change the acting agent's label; give the "
+                                  "event a `by` agent")
                     conj = [g for g in (*guards, guard) if g is not None]
                     full_guard = conj[0] if len(conj) == 1 else (m.And(tuple(conj)) if conj else m.TRUE)
                     d = _combine(declassify, decl_d, self.conf.meet)
@@ -573,6 +580,10 @@ class _Analyzer:
             source = self._flow_source(body.source)
             if source is None:
                 return None
+            if body.form == "influence" and source[0] != "integ":
+                self.warn("WF505", f"`{body.source.name}` is not an integrity level, so this is "
+                          f"`no flow from {body.source.name} to …`", body.source.span,
+                          "write it as `no flow from` for a confidentiality level or a tool")
             kinds = []
             for sink in body.sinks:
                 if sink.name in self.tool_ir:

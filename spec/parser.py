@@ -137,8 +137,8 @@ def _syntax_diagnostic(text: str, file: str, exc: UnexpectedInput, hint: str | N
     span = Span(file, line, column, line, column + width)
     if isinstance(exc, UnexpectedCharacters):
         char = text[offset] if offset < len(text) else ""
-        return error("WF001", f"unexpected character `{char}`; expected {describe_expected(exc.allowed or set())}",
-                     span, hint)
+        return error("WF001", f"unexpected character `{char}`", span,
+                     hint or "names are letters, digits and `_`; comments start with `#`")
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         expected = exc.expected if isinstance(exc, UnexpectedEOF) else exc.accepts or exc.expected
         return error("WF002", f"unexpected end of file; expected {describe_expected(set(expected))}", span, hint)

@@ -159,3 +159,27 @@ def test_import_errors(tmp_path):
     missing = wfcheck.check_text('import "nope.wf"\n', str(tmp_path / "m.wf"))
     assert [d.code for d in missing.diagnostics] == ["WF407"]
     assert missing.diagnostics[0].span.line == 1
+
+
+def test_no_unused_warnings_when_there_are_errors():
+    result = wfcheck.check_text("agent a\nstate s initial final\ns -> s on nope\n", "t.wf")
+    assert [d.code for d in result.diagnostics] == ["WF101"]
+
+
+def test_a_failed_lattice_keeps_its_levels():
+    text = ("labels confidentiality: public < hr, public < finance\nagent a\ntool t() by a returns hr\n"
+            "state s initial final\ns -> s on t\n")
+    assert [d.code for d in wfcheck.check_text(text, "t.wf").diagnostics] == ["WF302"]
+
+
+def test_repeated_enum_value_is_reported_once_at_the_repeat():
+    result = wfcheck.check_text("var v: {a, b, a} = a\n", "t.wf")
+    (diag,) = [d for d in result.diagnostics if d.code == "WF205"]
+    assert diag.span.column == 16
+
+
+def test_silent_no_ops_warn():
+    env = wfcheck.check_text("agent a\nevent tick\nstate s initial final\ns -> s on tick declassify public\n", "t.wf")
+    assert "WF504" in [d.code for d in env.diagnostics]
+    influence = wfcheck.check_text(BASE + "property p: no secret influence on t\n", "t.wf")
+    assert influence.ok and [d.code for d in influence.diagnostics] == ["WF505"]
