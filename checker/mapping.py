@@ -60,6 +60,10 @@ class ActionResolver:
             self.by_trace_name.setdefault(entry.trace_name, []).append(entry)
         self.message_pairs = {(e.action.kind, e.action.agent, e.action.receiver)
                               for e in model.edges if e.action.kind in ("message", "handoff")}
+        # Trace names whose mapping looks at arguments or output: those cannot be cached.
+        self.conditional = {name for name, entries in self.by_trace_name.items()
+                            if any(e.condition is not None for e in entries)}
+        self._cache: dict = {}
 
     def agent(self, trace_agent: str | None) -> str | None:
         if trace_agent is None:
@@ -104,10 +108,20 @@ class ActionResolver:
     def resolve(self, event) -> Resolved | None:
         """The actions of `event`, or None when the event is context only (not a step)."""
         if isinstance(event, ToolCall):
+            cacheable = event.tool not in self.conditional
+            if cacheable:
+                key = (event.tool, event.agent, event.is_error)
+                hit = self._cache.get(key)
+                if hit is not None:
+                    return hit
             target = self._target(event.tool, event.arguments, event.result, event.is_error)
             if target is None:
-                return Resolved((), f"`{event.tool}` is not a tool or event of the spec")
-            return self._actions(target, event.agent, event.is_error)
+                resolved = Resolved((), f"`{event.tool}` is not a tool or event of the spec")
+            else:
+                resolved = self._actions(target, event.agent, event.is_error)
+            if cacheable:
+                self._cache[key] = resolved
+            return resolved
         if isinstance(event, Handoff):
             sender, receiver = self.agent(event.agent), self.agent(event.receiver)
             if ("handoff", sender, receiver) not in self.message_pairs:

@@ -13,7 +13,7 @@ provenance.py); contexts and hand-offs still move as in conservative mode.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from wfcheck.spec import model as m
 from wfcheck.spec.semantics import Interpreter
@@ -73,10 +73,17 @@ class Verdict:
         return not self.violations
 
 
-@dataclass
-class _LabelHistory:
-    """Per agent and dimension: the events that raised its context label, in order."""
-    links: dict = field(default_factory=dict)   # (agent, dim) -> list[(step, level, Link, via chain)]
+@dataclass(frozen=True)
+class _Move:
+    """The effect of one action on the monitor's configurations (see Monitor._move)."""
+    problem: str | None = None
+    candidates: tuple = ()
+    pairs: tuple = ()              # (configuration, step) taken
+    forced: bool = False           # no candidate was enabled: a deviation, taken anyway
+    successors: tuple = ()
+    step_bad: tuple = ()           # (check, step, configuration, raising values)
+    state_bad: bool = False
+    labels_changed: bool = False
 
 
 class Monitor:
@@ -99,13 +106,18 @@ class Monitor:
         self.step_checks = {st.index: [c for c in self.system.checks if st.index in c.step_condition]
                             for st in self.system.steps}
         self.state_checks = [c for c in self.system.checks if c.state_bad != m.Const(False)]
+        self.flow_checks = {c.name for c in self.system.checks
+                            if any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in c.property.kinds)}
+        self.label_slots = tuple(self.interp.index[v.name] for v in self.system.vars
+                                 if v.role in ("conf", "integ", "source"))
+        self._cache: dict = {}
         self.tracked = tuple(sorted({k.source for p in self.model.properties for k in p.kinds
                                      if isinstance(k, (m.FlowToTool, m.FlowToAgent)) and k.source_kind == "tool"}))
         self.reset()
 
     # ------------------------------------------------------------ state
     def reset(self) -> None:
-        self.configs = [self.interp.initial()]
+        self.configs = (self.interp.initial(),)
         self.index = 0
         self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked)
         self.history: dict[tuple[str, str], list[tuple[int, int, Link, tuple[Link, ...]]]] = {}
@@ -148,38 +160,55 @@ class Monitor:
         location = event.location
         resolved = self.resolver.resolve(event)
         if resolved is None:  # context only: what the agents read, not a step of the spec
-            if commit:
+            if commit and self.precision == "values":
                 self._remember_content(event)
             return []
         if not resolved.actions:
             return [Violation(None, "deviation", self.index, location, resolved.problem or "not in the spec")]
-        candidates = [st for a in resolved.actions for st in self.steps_by_action.get(a, ())]
-        if not candidates:
-            action = describe_action(resolved.actions[0])
-            return [Violation(None, "deviation", self.index, location,
-                              f"{action}: no transition of the spec takes this action")]
-        enabled = [(c, st) for c in self.configs for st in candidates if self.interp.enabled(c, st)]
+        values = self.precision == "values"
+        move = None if values else self._cache.get((self.configs, resolved.actions))
+        if move is None:
+            move = self._move(resolved.actions, event.arguments if values and isinstance(event, ToolCall) else None)
+            if not values:
+                self._cache[(self.configs, resolved.actions)] = move
+        if move.problem is not None:
+            return [Violation(None, "deviation", self.index, location, move.problem)]
         violations: list[Violation] = []
-        forced = not enabled
+        if move.forced:
+            violations.append(self._deviation(resolved.actions[0], move.candidates, location))
+        for check, st, config, raising in move.step_bad:
+            violations.append(self._violation(check, st, config, location, raising))
+        if move.state_bad:
+            violations += self._state_violations(move.successors, self.index, location)
+        if commit:
+            if move.labels_changed:
+                self._record_history(move.pairs[0][1], move.pairs[0][0], move.successors[0], location)
+            self.configs = move.successors
+            if values:
+                self._remember_content(event, move.pairs[0][1].edge.action)
+        return violations
+
+    def _move(self, actions: tuple[m.Action, ...], arguments: dict | None) -> "_Move":
+        """What taking one of `actions` does to the current configurations. A pure function
+        of (configurations, actions) except for the arguments in values precision."""
+        candidates = tuple(st for a in actions for st in self.steps_by_action.get(a, ()))
+        if not candidates:
+            return _Move(problem=f"{describe_action(actions[0])}: no transition of the spec takes this action")
+        pairs = tuple((c, st) for c in self.configs for st in candidates if self.interp.enabled(c, st))
+        forced = not pairs
         if forced:
-            pairs = [(c, st) for c in self.configs for st in candidates]
-            violations.append(self._deviation(resolved.actions[0], candidates, location))
-        else:
-            pairs = enabled
-        arguments = event.arguments if isinstance(event, ToolCall) else {}
-        violations += self._step_violations(pairs, arguments, location, forced)
+            pairs = tuple((c, st) for c in self.configs for st in candidates)
+        step_bad = tuple(self._step_bad(pairs, arguments, forced))
         successors: list = []
         for c, st in pairs:
             successors.extend(self.interp.fire_forced(c, st) if forced else self.interp.fire(c, st))
-        successors = list(dict.fromkeys(successors))
         if not successors:  # every way on left a range: keep going from where the run was
-            successors = list(dict.fromkeys(n for c, st in pairs for n in self.interp.fire_forced(c, st)))
-        violations += self._state_violations(successors, self.index, location)
-        if commit:
-            self._record_history(pairs[0][1], self.configs[0] if pairs else None, successors[0], location)
-            self.configs = successors
-            self._remember_content(event, pairs[0][1].edge.action)
-        return violations
+            successors = [n for c, st in pairs for n in self.interp.fire_forced(c, st)]
+        successors = tuple(dict.fromkeys(successors))
+        state_bad = any(self.interp.state_bad(check, c) for check in self.state_checks for c in successors)
+        before, after = pairs[0][0], successors[0]
+        labels_changed = any(before[i] != after[i] for i in self.label_slots)
+        return _Move(None, candidates, pairs, forced, successors, step_bad, state_bad, labels_changed)
 
     def _deviation(self, action: m.Action, candidates, location: Location) -> Violation:
         here = set(self.states)
@@ -210,24 +239,25 @@ class Monitor:
             patched[self.interp.index[source_var(actor, tool)]] = any(tool in o.sources for o in raising)
         return tuple(patched), raising
 
-    def _step_violations(self, pairs, arguments: dict, location: Location, forced: bool) -> list[Violation]:
-        found: dict[str, Violation] = {}
+    def _step_bad(self, pairs, arguments: dict | None, forced: bool):
+        """(check, step, config, raising values) for each property a step breaks, once each."""
+        seen: set[str] = set()
         for config, st in pairs:
             checks = self.step_checks.get(st.index, ())
             if not checks:
                 continue
             values_config, raising = (self._values_config(config, st, arguments)
-                                      if self.precision == "values" else (config, None))
+                                      if arguments is not None else (config, None))
             for check in checks:
-                if check.name in found:
+                if check.name in seen:
                     continue
-                is_flow = any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in check.property.kinds)
+                is_flow = check.name in self.flow_checks
                 probe = values_config if is_flow else config
                 bad = (self.interp.step_condition(check, probe, st) if forced
                        else self.interp.step_bad(check, probe, st))
                 if bad:
-                    found[check.name] = self._violation(check, st, config, location, raising if is_flow else None)
-        return list(found.values())
+                    seen.add(check.name)
+                    yield check, st, config, (raising if is_flow else None)
 
     def _state_violations(self, configs, step_index: int, location: Location) -> list[Violation]:
         out = []
