@@ -94,3 +94,106 @@ def verify(target: str | Model, engine: str = "smt", bound: int = 50, timeout: f
     from wfcheck.checker.verify import verify_model
 
     return verify_model(load_model(target), engine, bound, timeout, properties)
+
+
+def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,
+                 jobs: int = 1, progress=None):
+    """Check recorded runs (trace files or directories) against a workflow -> TraceReport
+    (see wfcheck/checker/trace_check.py; `report.exit_code` is the command's exit code)."""
+    from wfcheck.checker.trace_check import check_traces as check
+
+    return check(spec, paths, precision, input_format, jobs, progress)
+
+
+@dataclass(frozen=True)
+class LeanExport:
+    """What `export_lean` wrote: the directory, the files in it, the verification report
+    the proofs follow, and trace files' reading problems (each a ReadProblem)."""
+    directory: str
+    files: tuple[str, ...]
+    report: object
+    problems: tuple = ()
+
+
+def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bound: int = 50,
+                timeout: float = 10.0, traces: tuple[str, ...] = (), trace_format: str | None = None,
+                max_configs: int | None = None, source: str | None = None) -> LeanExport:
+    """Verify a workflow and write it, its properties and their proofs as a Lean 4 (Lake)
+    project in `output_dir` (see docs/lean.md). `traces`: recorded runs to export too.
+    `source` names the workflow in the generated headers (default: the path as given,
+    made relative to the working directory if it is absolute). Raises InvalidWorkflow,
+    and lean_export.ExportError if a checker's result disagrees with the semantics."""
+    import os
+
+    from wfcheck import __version__
+    from wfcheck.checker.verify import verify_model
+    from wfcheck.lean_export import DEFAULT_MAX_CONFIGS, render_project, write_project
+
+    model = load_model(target)
+    if source is None:
+        if isinstance(target, Model):
+            source = f"workflow `{model.name}`"
+        else:
+            source = os.path.relpath(target) if os.path.isabs(target) else os.path.normpath(target)
+            source = source.replace(os.sep, "/")
+    report = verify_model(model, engine, bound, timeout)
+    verdicts = {r.name: _lean_verdict(r) for r in report.results}
+    trace_inputs, problems, trace_source = (), (), None
+    if traces:
+        trace_inputs, problems = _lean_traces(model, report.system, traces, trace_format)
+        trace_source = ", ".join(t.replace(os.sep, "/") for t in traces)
+    files = render_project(report.system, verdicts, source, __version__,
+                           DEFAULT_MAX_CONFIGS if max_configs is None else max_configs,
+                           trace_inputs, trace_source)
+    return LeanExport(output_dir, tuple(write_project(files, output_dir)), report, problems)
+
+
+def _lean_verdict(result):
+    """A checker's PropertyResult in the exporter's neutral form."""
+    from wfcheck.lean_export import Verdict
+
+    run = result.counterexample
+    cert = result.invariant
+    method = getattr(cert, "method", None)
+    if method is not None and getattr(cert, "k", None) is not None:
+        method = f"{method}, k = {cert.k}"
+    if run is None:
+        return Verdict(result.name, result.status, result.engine, reason=result.reason, method=method)
+    return Verdict(result.name, result.status, result.engine, tuple(run.edges), tuple(run.configs),
+                   run.bad_step, run.loop_start, result.reason, method)
+
+
+def _lean_traces(model: Model, system, paths, input_format):
+    """Read trace files and map each event to the edges it may be (as the trace monitor
+    does: checker/mapping.py), for the Lean export."""
+    from wfcheck.checker.mapping import ActionResolver
+    from wfcheck.checker.traces.events import ReadProblem
+    from wfcheck.checker.traces.reader import read_traces
+    from wfcheck.lean_export import TracedStep, TraceInput
+
+    resolver = ActionResolver(model)
+    edges_of: dict = {}
+    for step in system.steps:
+        edges_of.setdefault(step.edge.action, []).append(step.index)
+    inputs, problems = [], []
+    for item in read_traces(list(paths), input_format):
+        if isinstance(item, ReadProblem):
+            problems.append(item)
+            continue
+        problems.extend(item.problems)
+        steps = []
+        for index, event in enumerate(item.events):
+            resolved = resolver.resolve(event)
+            if resolved is None:  # context only, not a step
+                continue
+            where = str(event.location)
+            if not resolved.actions:
+                what = f"call of `{event.tool}`" if hasattr(event, "tool") else type(event).__name__.lower()
+                steps.append(TracedStep(index, where, what, (), resolved.problem))
+                continue
+            edges = tuple(sorted({e for a in resolved.actions for e in edges_of.get(a, ())}))
+            text = " or ".join(dict.fromkeys(str(a) for a in resolved.actions))
+            steps.append(TracedStep(index, where, text, edges,
+                                    None if edges else "no transition of the spec takes this action"))
+        inputs.append(TraceInput(item.name, tuple(steps)))
+    return tuple(inputs), tuple(problems)

@@ -136,6 +136,106 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
     return report.exit_code
 
 
+class _TraceProgress:
+    """A progress bar on stderr, shown only on a terminal and once there are more than 20
+    traces (a small batch finishes before a bar would help)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.files_done = 0
+
+    def __call__(self, files_done: int, files_total: int, traces_done: int) -> None:
+        if self.bar is None:
+            if traces_done <= 20 or not sys.stderr.isatty():
+                return
+            self.bar = click.progressbar(length=files_total, label="checking traces", file=sys.stderr,
+                                         item_show_func=lambda n: f"{n} traces" if n else None)
+            self.bar.__enter__()
+        self.bar.update(files_done - self.files_done, traces_done)
+        self.files_done = files_done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def run_trace(spec: str, traces: tuple[str, ...], fmt: str = "text", precision: str | None = None,
+              input_format: str = "auto", jobs: int = 1, output: str | None = None) -> int:
+    from wfcheck.checker.trace_check import check_traces
+    from wfcheck.checker.trace_render import render
+
+    result = _load_ok(spec, "json" if fmt == "json" else "text")
+    if result is None:
+        return EXIT_INVALID
+    progress = _TraceProgress()
+    try:
+        report = check_traces(result.model, list(traces), precision,
+                              None if input_format == "auto" else input_format, jobs, progress)
+    finally:
+        progress.close()
+    _write(render(report, fmt), output)
+    return report.exit_code
+
+
+def run_export(path: str, fmt: str = "promela", output: str | None = None, prop: str | None = None) -> int:
+    """Write the workflow for another model checker: one Promela model per property (SPIN
+    checks one property per run). With several models, stdout gets them one after another
+    and `output` is a directory that gets `PROPERTY.pml` for each."""
+    from wfcheck.checker.promela import to_promela
+    from wfcheck.spec.system import lower
+
+    result = _load_ok(path, "text")
+    if result is None:
+        return EXIT_INVALID
+    system = lower(result.model)
+    checks = system.checks
+    if prop is not None:
+        checks = tuple(c for c in checks if c.name == prop)
+        if not checks:
+            names = ", ".join(f"`{c.name}`" for c in system.checks)
+            click.echo(f"error[WF701]: unknown property `{prop}`\n  = help: the properties are {names}", err=True)
+            return EXIT_INVALID
+    if not checks:
+        click.echo(f"error: workflow `{result.model.name}` has no properties to export", err=True)
+        return EXIT_INVALID
+    models = [(c.name, to_promela(system, c)) for c in checks]
+    if len(models) == 1 or output is None or output == "-":
+        _write("\n".join(text for _, text in models), output)
+    else:
+        os.makedirs(output, exist_ok=True)
+        for name, text in models:
+            with open(os.path.join(output, f"{name}.pml"), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        click.echo(f"wrote {len(models)} models to {output}/", err=True)
+    return EXIT_OK
+
+
+def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = "smt", bound: int = 50,
+             timeout: float = 10.0, max_configs: int | None = None, trace_format: str = "auto") -> int:
+    """Verify the workflow and write it with its proofs as a Lean 4 project in `output`."""
+    from wfcheck.api import export_lean
+    from wfcheck.lean_export import ExportError
+
+    result = _load_ok(path, "text")
+    if result is None:
+        return EXIT_INVALID
+    try:
+        export = export_lean(path, output, engine=engine, bound=bound, timeout=timeout,
+                             traces=tuple(trace), trace_format=None if trace_format == "auto" else trace_format,
+                             max_configs=max_configs)
+    except ExportError as exc:
+        click.echo(f"internal error: {exc}\n  = help: the checkers disagree with the semantics; this is a bug "
+                   "in wfcheck, please report it", err=True)
+        return EXIT_INTERNAL
+    for problem in export.problems:
+        click.echo(f"warning[{problem.code}]: {problem.message} ({problem.location})", err=True)
+    counts = {s: export.report.count(s) for s in ("proved", "vacuous", "violated", "unknown")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    click.echo(f"wrote {len(export.files)} files to {output}/ (workflow `{result.model.name}`: {summary or 'no properties'}); "
+               f"build with: cd {output} && lake build", err=True)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- click wiring
 
 
@@ -217,6 +317,84 @@ def verify_cmd(file, bound, timeout, properties, fmt, engine):
     Exit 0 all proved (or vacuous), 1 some violated, 2 invalid input, 3 some unknown.
     """
     _guarded(run_verify)(path=file, bound=bound, timeout=timeout, properties=properties, fmt=fmt, engine=engine)
+
+
+@main.command("trace")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("traces", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github"]), default="text",
+              show_default=True, help="For people (text), machines (json) or CI (junit, sarif, github).")
+@click.option("--precision", type=click.Choice(["conservative", "values"]), default=None,
+              help="What an agent's writing carries: its whole context label (conservative, as verify) "
+                   "or the labels of the values in it. Default: the spec's `precision`, else conservative.")
+@click.option("--input-format", type=click.Choice(["auto", "openai", "anthropic", "otel", "native"]),
+              default="auto", show_default=True, help="How the trace files are written (auto: detect per file).")
+@click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
+              help="Processes to check files in parallel (0: one per CPU).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
+def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output):
+    """Check recorded agent runs (files or directories of traces) against a workflow.
+
+    Every trace is reported as passing or failing, with each violation's address: the
+    trace file and line, the event's index, the property and where the spec declares it.
+
+    \b
+    Exit codes:
+      0  every trace was read completely and none violates the spec
+      1  some trace violates the spec (even if other input was unreadable)
+      2  invalid input: the spec has errors, or no violation was found but some trace
+         could not be read, in whole or in part
+      70 internal error
+    """
+    _guarded(run_trace)(spec=spec, traces=traces, fmt=fmt, precision=precision, input_format=input_format,
+                        jobs=jobs, output=output)
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["promela"]), default="promela", show_default=True,
+              help="The target language (promela: for the SPIN model checker).")
+@click.option("-o", "--output", type=click.Path(),
+              help="Write to this file (a directory, one PROPERTY.pml each, when several properties are exported).")
+@click.option("--property", "prop", help="Export only the model for this property.")
+def export_cmd(file, fmt, output, prop):
+    """Translate a workflow for another model checker, one model per property.
+
+    \b
+    For SPIN: spin -a M.pml && cc -O2 -DSAFETY -o pan pan.c && ./pan
+    (`terminates` properties: without -DSAFETY, and ./pan -a). Each model's header says how.
+    Exit 0 written, 2 invalid input (or unknown property), 70 internal error.
+    """
+    _guarded(run_export)(path=file, fmt=fmt, output=output, prop=prop)
+
+
+@main.command("lean")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The directory to write the Lake project to (created if needed).")
+@click.option("--trace", "trace", multiple=True, type=click.Path(),
+              help="A recorded trace (file or directory) to export as a run (repeatable).")
+@click.option("--trace-format", type=click.Choice(["auto", "openai", "anthropic", "otel", "native"]),
+              default="auto", show_default=True, help="How the trace files are written.")
+@click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
+              help="The checker whose verdicts the proofs follow.")
+@click.option("--bound", type=click.IntRange(0), default=50, show_default=True,
+              help="Longest counterexample searched for.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
+              help="Seconds per property.")
+@click.option("--max-configs", type=click.IntRange(1), default=None,
+              help="Largest reachable set emitted as a kernel-checked certificate (default 2000).")
+def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_configs):
+    """Export a workflow, its properties and their proofs as a Lean 4 project.
+
+    Proved properties get certificates checked by the Lean kernel, violated ones their
+    counterexample; build with `cd OUTPUT && lake build` (see docs/lean.md).
+
+    \b
+    Exit codes: 0 written (whatever the verdicts), 2 invalid input, 70 internal error.
+    """
+    _guarded(run_lean)(path=file, output=output, trace=trace, engine=engine, bound=bound, timeout=timeout,
+                       max_configs=max_configs, trace_format=trace_format)
 
 
 if __name__ == "__main__":  # pragma: no cover
