@@ -58,6 +58,14 @@ class ActionResolver:
         self.by_trace_name: dict[str | None, list[m.ActionMap]] = {}
         for entry in model.mapping.actions:
             self.by_trace_name.setdefault(entry.trace_name, []).append(entry)
+        # Who may perform each tool or event: the agents of its edges (a transition's `by`
+        # may give an environment event to an agent), else its declaration.
+        self.performers: dict[str, tuple[str | None, ...]] = {}
+        for e in model.edges:
+            if e.action.kind in ("tool", "event"):
+                known = self.performers.setdefault(e.action.name, ())
+                if e.action.agent not in known:
+                    self.performers[e.action.name] = known + (e.action.agent,)
         self.message_pairs = {(e.action.kind, e.action.agent, e.action.receiver)
                               for e in model.edges if e.action.kind in ("message", "handoff")}
         # Trace names whose mapping looks at arguments or output: those cannot be cached.
@@ -81,7 +89,8 @@ class ActionResolver:
 
     def _performers(self, name: str, trace_agent: str | None) -> tuple[str | None, ...] | str:
         agent = self.agent(trace_agent)
-        allowed = self.tools[name].agents if name in self.tools else (self.events[name].agents or (None,))
+        allowed = self.performers.get(name) or (
+            self.tools[name].agents if name in self.tools else (self.events[name].agents or (None,)))
         if agent is not None:
             return (agent,) if agent in allowed else f"agent `{agent}` may not perform `{name}`"
         return allowed[:1]  # no agent recorded: the first agent the spec allows

@@ -13,12 +13,12 @@ provenance.py); contexts and hand-offs still move as in conservative mode.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wfcheck.spec import model as m
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.span import NO_SPAN, Span
-from wfcheck.spec.system import Check, System, conf_var, integ_var, lower, source_var
+from wfcheck.spec.system import Check, System, agent_flow_condition, conf_var, integ_var, lower, source_var
 
 from .explain import describe_action
 from .mapping import ActionResolver
@@ -26,6 +26,7 @@ from .provenance import ValueIndex
 from .traces.events import Handoff, Location, Message, ToolCall
 
 PRECISIONS = ("conservative", "values")
+MAX_CACHED_MOVES = 200_000
 
 KIND_NAMES = {m.Never: "permission", m.FlowToTool: "flow", m.FlowToAgent: "flow", m.SinkBound: "flow",
               m.IntegrityNeed: "flow", m.Order: "ordering", m.Count: "counting", m.Always: "invariant",
@@ -54,14 +55,15 @@ class Violation:
     span: Span = NO_SPAN          # the rule in the .wf file
     chain: tuple[Link, ...] = ()  # for flows: where the data entered and how it travelled
     value: str | None = None      # values precision: the value that carried the flow
+    at: str = "event"             # "start": before the first event; "end": when the run ended
 
     def to_json(self) -> dict:
         return {"property": self.property, "kind": self.kind, "step": self.step,
                 "file": self.location.file, "line": self.location.line, "pointer": self.location.pointer,
                 "message": self.message,
                 "rule": {"file": self.span.file, "line": self.span.line, "column": self.span.column}
-                if self.span is not NO_SPAN else None,
-                "chain": [link.to_json() for link in self.chain], "value": self.value}
+                if self.span != NO_SPAN else None,
+                "chain": [link.to_json() for link in self.chain], "value": self.value, "at": self.at}
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,16 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+def _dimension(kind) -> str:
+    """The history a flow part follows: confidentiality, integrity, or reads of a tool."""
+    source_kind = getattr(kind, "source_kind", None)
+    if isinstance(kind, m.IntegrityNeed) or source_kind == "integ":
+        return "integ"
+    if source_kind == "tool":
+        return f"src.{kind.source}"
+    return "conf"
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ class Monitor:
         self.system: System = lower(self.model)
         self.interp = Interpreter(self.system)
         self.resolver = ActionResolver(self.model)
+        self.tracked = self.tracked_sources()
         self.steps_by_action: dict[m.Action, list] = {}
         for st in self.system.steps:
             self.steps_by_action.setdefault(st.edge.action, []).append(st)
@@ -110,10 +123,18 @@ class Monitor:
                             if any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in c.property.kinds)}
         self.label_slots = tuple(self.interp.index[v.name] for v in self.system.vars
                                  if v.role in ("conf", "integ", "source"))
+        self.history_slots = tuple(
+            (agent, dim, self.interp.index[var]) for agent in self.model.agents
+            for dim, var in (("conf", conf_var(agent)), ("integ", integ_var(agent)),
+                             *((f"src.{t}", source_var(agent, t)) for t in self.tracked_sources())))
+        self._agent_tests: dict = {}
         self._cache: dict = {}
-        self.tracked = tuple(sorted({k.source for p in self.model.properties for k in p.kinds
-                                     if isinstance(k, (m.FlowToTool, m.FlowToAgent)) and k.source_kind == "tool"}))
         self.reset()
+
+    def tracked_sources(self) -> tuple[str, ...]:
+        """Tools named as the source of a flow property (their reads are tracked per agent)."""
+        return tuple(v.name.split(".", 2)[2] for v in self.system.vars
+                     if v.role == "source" and v.name.startswith(f"src.{self.model.agents[0]}."))
 
     # ------------------------------------------------------------ state
     def reset(self) -> None:
@@ -121,7 +142,9 @@ class Monitor:
         self.index = 0
         self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked)
         self.history: dict[tuple[str, str], list[tuple[int, int, Link, tuple[Link, ...]]]] = {}
-        self.start_violations = tuple(self._state_violations(self.configs, -1, Location("<start>", 0)))
+        self.locations: list[Location] = []   # per event, for values precision's chains
+        self.start_violations = tuple(replace(v, at="start") for v in
+                                      self._state_violations(self.configs, -1, Location("<start>", 0)))
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -144,12 +167,12 @@ class Monitor:
         finals = set(self.model.finals)
         where = location or Location("<end>", 0)
         out = []
-        if not any(c[0] in finals for c in self.configs):
+        if any(c[0] not in finals for c in self.configs):
             for check in self.system.checks:
                 if check.liveness:
                     out.append(Violation(check.name, "termination", max(self.index - 1, 0), where,
                                          f"the run ended in state {self._state_list()}, which is not final",
-                                         check.property.span))
+                                         check.property.span, at="end"))
         return Verdict(tuple(out))
 
     # ------------------------------------------------------------ one event
@@ -159,6 +182,8 @@ class Monitor:
     def _process(self, event, commit: bool) -> list[Violation]:
         location = event.location
         resolved = self.resolver.resolve(event)
+        if commit and self.precision == "values":
+            self.locations.append(getattr(event, "result_location", None) or location)
         if resolved is None:  # context only: what the agents read, not a step of the spec
             if commit and self.precision == "values":
                 self._remember_content(event)
@@ -170,6 +195,8 @@ class Monitor:
         if move is None:
             move = self._move(resolved.actions, event.arguments if values and isinstance(event, ToolCall) else None)
             if not values:
+                if len(self._cache) >= MAX_CACHED_MOVES:
+                    self._cache.clear()
                 self._cache[(self.configs, resolved.actions)] = move
         if move.problem is not None:
             return [Violation(None, "deviation", self.index, location, move.problem)]
@@ -178,11 +205,13 @@ class Monitor:
             violations.append(self._deviation(resolved.actions[0], move.candidates, location))
         for check, st, config, raising in move.step_bad:
             violations.append(self._violation(check, st, config, location, raising))
+        appended = (self._record_history(move.pairs[0][1], move.pairs[0][0], move.successors[0], location)
+                    if move.labels_changed else [])
         if move.state_bad:
             violations += self._state_violations(move.successors, self.index, location)
-        if commit:
-            if move.labels_changed:
-                self._record_history(move.pairs[0][1], move.pairs[0][0], move.successors[0], location)
+        if not commit:
+            self._forget(appended)
+        else:
             self.configs = move.successors
             if values:
                 self._remember_content(event, move.pairs[0][1].edge.action)
@@ -262,13 +291,34 @@ class Monitor:
     def _state_violations(self, configs, step_index: int, location: Location) -> list[Violation]:
         out = []
         for check in self.state_checks:
-            if any(self.interp.state_bad(check, c) for c in configs):
-                kind = KIND_NAMES[type(check.property.kinds[0])]
-                message = (f"breaks `{check.name}` in state {', '.join(sorted({c[0] for c in configs}))}"
-                           if kind != "flow" else self._agent_flow_message(check, configs[0]))
-                out.append(Violation(check.name, kind, max(step_index, 0), location, message,
-                                     check.property.span, self._agent_chain(check, configs[0])))
+            bad = [c for c in configs if self.interp.state_bad(check, c)]
+            if not bad:
+                continue
+            reached = self._reached_agents(check, bad[0])
+            if reached:
+                agent, dim = reached[0]
+                kind, chain = "flow", self._latest_chain(agent, dim)
+                message = f"data reached the context of `{agent}`: breaks `{check.name}`"
+            else:
+                kind = next(KIND_NAMES[type(k)] for k in check.property.kinds
+                            if not isinstance(k, (m.FlowToTool, m.FlowToAgent)))
+                chain = ()
+                message = f"breaks `{check.name}` in state {', '.join(sorted({c[0] for c in bad}))}"
+            out.append(Violation(check.name, kind, max(step_index, 0), location, message,
+                                 check.property.span, chain))
         return out
+
+    def _reached_agents(self, check: Check, config) -> list[tuple[str, str]]:
+        """(agent, history dimension) for each `no flow from S to AGENT` part that holds."""
+        found = []
+        for kind in check.property.kinds:
+            if isinstance(kind, m.FlowToAgent):
+                test = self._agent_tests.get(kind)
+                if test is None:
+                    test = self._agent_tests[kind] = self.interp.compile(agent_flow_condition(kind))
+                if test(config):
+                    found.append((kind.agent, _dimension(kind)))
+        return found
 
     def _violation(self, check: Check, st, config, location: Location, raising) -> Violation:
         prop = check.property
@@ -281,12 +331,14 @@ class Monitor:
             origin = max(raising, key=lambda o: (o.entered_at is not None, -(o.entered_at or 0)))
             label = self._level_names(origin.conf, origin.integ)
             where = f" (entered at event {origin.entered_at})" if origin.entered_at is not None else ""
-            chain = ((Link(origin.entered_at, None, f"`{origin.value}` appeared in {label} content"),)
+            entered = (self.locations[origin.entered_at]
+                       if origin.entered_at is not None and origin.entered_at < len(self.locations) else None)
+            chain = ((Link(origin.entered_at, entered, f"`{origin.value}` appeared in {label} content"),)
                      if origin.entered_at is not None else ())
             chain += (Link(self.index, location, f"{action} with `{origin.value}` in its arguments"),)
             return Violation(check.name, kind, self.index, location,
-                             f"{action} passes `{origin.value}`, {label} data{where}: breaks `{prop.name}`",
-                             prop.span, chain, origin.value)
+                             f"{action} with `{origin.value}` in its arguments, a value from {label} "
+                             f"content{where}: breaks `{prop.name}`", prop.span, chain, origin.value)
         chain = self._entry_chain(actor, check, config)
         chain += (Link(self.index, location, f"{action}: its arguments carry its context"),)
         label = self._level_names(config[self.interp.index[conf_var(actor)]],
@@ -303,30 +355,31 @@ class Monitor:
             parts.append(self.model.integ.levels[integ])
         return ", ".join(f"`{p}`" for p in parts) or f"`{self.model.conf.levels[conf]}`"
 
-    def _agent_flow_message(self, check: Check, config) -> str:
-        kind = check.property.kinds[0]
-        agent = getattr(kind, "agent", "?")
-        return f"data reached the context of `{agent}`: breaks `{check.name}`"
-
     # ------------------------------------------------------------ provenance chains
-    def _record_history(self, st, before, after, location: Location) -> None:
-        if before is None:
-            return
+    def _record_history(self, st, before, after, location: Location) -> list[tuple[str, str]]:
+        """Note every label an event raised (and how); returns the keys it appended to."""
         action = st.edge.action
-        for agent in self.model.agents:
-            for dim, var in (("conf", conf_var(agent)), ("integ", integ_var(agent))):
-                slot = self.interp.index[var]
-                if before[slot] == after[slot]:
-                    continue
-                if action.kind in ("message", "handoff") and agent == action.receiver:
-                    via = self._latest_chain(action.agent, dim)
-                    text = f"{describe_action(action)} carried it to `{agent}`"
-                else:
-                    via = ()
-                    text = (f"the result of `{action.name}` entered the context of `{agent}`"
-                            if action.kind == "tool" else f"{describe_action(action)} changed `{agent}`'s label")
-                link = Link(self.index, location, text)
-                self.history.setdefault((agent, dim), []).append((self.index, after[slot], link, via))
+        appended = []
+        for agent, dim, slot in self.history_slots:
+            old, new = before[slot], after[slot]
+            if old == new or (dim.startswith("src.") and not new):
+                continue
+            if action.kind in ("message", "handoff") and agent == action.receiver:
+                via = self._latest_chain(action.agent, dim)
+                text = f"{describe_action(action)} carried it to `{agent}`"
+            else:
+                via = ()
+                text = (f"the result of `{action.name}` entered the context of `{agent}`"
+                        if action.kind == "tool" else f"{describe_action(action)} changed `{agent}`'s label")
+            self.history.setdefault((agent, dim), []).append((self.index, new, Link(self.index, location, text), via))
+            appended.append((agent, dim))
+        return appended
+
+    def _forget(self, appended: list[tuple[str, str]]) -> None:
+        for key in appended:
+            self.history[key].pop()
+            if not self.history[key]:
+                del self.history[key]
 
     def _latest_chain(self, agent: str, dim: str) -> tuple[Link, ...]:
         entries = self.history.get((agent, dim), [])
@@ -338,15 +391,8 @@ class Monitor:
     def _entry_chain(self, agent: str | None, check: Check, config) -> tuple[Link, ...]:
         if agent is None:
             return ()
-        kind = check.property.kinds[0]
-        dim = "integ" if (isinstance(kind, m.IntegrityNeed) or getattr(kind, "source_kind", "") == "integ") else "conf"
-        return self._latest_chain(agent, dim)
-
-    def _agent_chain(self, check: Check, config) -> tuple[Link, ...]:
-        kind = check.property.kinds[0]
-        if isinstance(kind, m.FlowToAgent):
-            return self._latest_chain(kind.agent, "integ" if kind.source_kind == "integ" else "conf")
-        return ()
+        kind = next(k for k in check.property.kinds if isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)))
+        return self._latest_chain(agent, _dimension(kind))
 
     def _remember_content(self, event, action: m.Action | None = None) -> None:
         """Feed what was read into the value index, with the label it was read at."""

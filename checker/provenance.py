@@ -71,6 +71,7 @@ class ValueIndex:
         self._by_label: dict[tuple[int, int], list[tuple[int, str]]] = {}
         self._joined: dict[tuple[int, int], str] = {}
         self._by_source: dict[str, str] = {}
+        self._not_from_tools = ""   # content that came from no tool: the user's and system's
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None) -> None:
         if not text:
@@ -81,6 +82,8 @@ class ValueIndex:
         self._joined[key] = self._joined.get(key, "") + "\x00" + text
         if tool in self.tracked:
             self._by_source[tool] = self._by_source.get(tool, "") + "\x00" + text
+        if tool is None:
+            self._not_from_tools += "\x00" + text
 
     def origin(self, value: str) -> ValueOrigin:
         conf, integ, first = None, None, None
@@ -94,8 +97,8 @@ class ValueIndex:
             if value in text:
                 first = step
                 break
-        low = self._joined.get((self.conf.bottom, self.integ.top), "")
-        sources = frozenset(t for t, joined in self._by_source.items() if value in joined and value not in low)
+        sources = frozenset(t for t, joined in self._by_source.items()
+                            if value in joined and value not in self._not_from_tools)
         return ValueOrigin(value, conf, integ, first, sources)
 
     def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:

@@ -134,7 +134,7 @@ class TraceReport:
 
 
 def _span_json(span: Span) -> dict | None:
-    return None if span is NO_SPAN or span.line == 0 else {"file": span.file, "line": span.line,
+    return None if span == NO_SPAN or span.line == 0 else {"file": span.file, "line": span.line,
                                                            "column": span.column}
 
 
@@ -180,7 +180,7 @@ def _resolve(violation: Violation, trace: Trace, at_end: bool) -> tuple[Violatio
     excerpt of the event the violation is at."""
     events = trace.events
     location = violation.location
-    if location.file == "<start>":
+    if violation.at == "start":
         text = "(before the first event)"
     elif at_end:
         text = "(the end of the run)"
@@ -201,10 +201,7 @@ def _resolve(violation: Violation, trace: Trace, at_end: bool) -> tuple[Violatio
 def check_trace(monitor: Monitor, trace: Trace) -> TraceResult:
     """Run one trace through `monitor` (reset first) and address its violations."""
     violations = check_events(monitor, trace.events)
-    # the last ones are those `finish` reported when the run ended (it changes nothing, so
-    # asking again gives the same)
-    ending = len(monitor.finish(trace.events[-1].location if trace.events else None).violations)
-    found = [_resolve(v, trace, i >= len(violations) - ending) for i, v in enumerate(violations)]
+    found = [_resolve(v, trace, v.at == "end") for v in violations]
     return TraceResult(trace.name, trace.file, trace.format, len(trace.events),
                        tuple(v for v, _ in found), tuple(trace.problems), tuple(t for _, t in found))
 
@@ -240,15 +237,6 @@ def _init_worker(spec, precision: str | None) -> None:
 def _worker(task: tuple[str, str | None]) -> tuple[list[TraceResult], list[ReadProblem]]:
     assert _WORKER_MONITOR is not None
     return _check_file(_WORKER_MONITOR, *task)
-
-
-def _unpickled(result: TraceResult) -> TraceResult:
-    """A result back from a worker: `Violation.to_json` tests `span is NO_SPAN`, which an
-    unpickled copy of NO_SPAN fails; put the singleton back."""
-    if not any(v.span == NO_SPAN and v.span is not NO_SPAN for v in result.violations):
-        return result
-    return replace(result, violations=tuple(replace(v, span=NO_SPAN) if v.span == NO_SPAN else v
-                                            for v in result.violations))
 
 
 def trace_files(paths: Iterable[str]) -> tuple[list[str], list[ReadProblem]]:
@@ -292,7 +280,7 @@ def check_traces(spec, paths: Iterable[str], precision: str | None = None, input
         with multiprocessing.Pool(min(jobs, len(files)), _init_worker, (spec, monitor.precision)) as pool:
             chunk = max(1, len(tasks) // (jobs * 8))
             for done, (file_results, file_problems) in enumerate(pool.imap(_worker, tasks, chunk), 1):
-                results.extend(_unpickled(r) for r in file_results)
+                results.extend(file_results)
                 unreadable.extend(file_problems)
                 tick(done)
     else:

@@ -40,7 +40,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _has_span(span: Span) -> bool:
-    return span is not NO_SPAN and span.line > 0
+    return span != NO_SPAN and span.line > 0
 
 
 def _rule_title(violation: Violation) -> str:

@@ -35,7 +35,7 @@ class Diagnostic:
             "code": self.code,
             "severity": self.severity.value,
             "message": self.message,
-            "span": self.span.to_json() if self.span is not NO_SPAN else None,
+            "span": self.span.to_json() if self.span != NO_SPAN else None,
             "help": self.help,
             "related": [{"message": m, "span": s.to_json()} for m, s in self.related],
         }
@@ -69,7 +69,7 @@ class SourceMap:
 
 def render_plain(diag: Diagnostic) -> str:
     """`path:line:col: error[WF123]: message` — one line, for editors and grep."""
-    where = f"{diag.span}: " if diag.span is not NO_SPAN else ""
+    where = f"{diag.span}: " if diag.span != NO_SPAN else ""
     text = f"{where}{diag.severity.value}[{diag.code}]: {diag.message}"
     if diag.help:
         text += f" (help: {diag.help})"
@@ -90,7 +90,7 @@ def _caret_block(span: Span, sources: SourceMap, label: str = "") -> list[str]:
 def render_human(diag: Diagnostic, sources: SourceMap) -> str:
     """rustc-style: header, location arrow, the source line with a caret, then help."""
     out = [f"{diag.severity.value}[{diag.code}]: {diag.message}"]
-    if diag.span is not NO_SPAN:
+    if diag.span != NO_SPAN:
         out.append(f"  --> {diag.span}")
         out.extend("  " + row for row in _caret_block(diag.span, sources))
     for message, span in diag.related:

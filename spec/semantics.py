@@ -75,6 +75,10 @@ class Interpreter:
                                 for c in self.checks for i, e in c.step_condition.items()}
         self._state_bad = {c.name: self._compile(py(c.state_bad)) for c in self.checks}
 
+    def compile(self, expr: s.SExpr) -> Callable[[Config], object]:
+        """A Python function evaluating `expr` on a configuration."""
+        return self._compile(self._py(expr))
+
     def _compile(self, source: str) -> Callable[[Config], object]:
         return eval(compile(f"lambda c: {source}", "<wfcheck>", "eval"), self._globals)  # noqa: S307
 
@@ -145,7 +149,7 @@ class Interpreter:
         return bool(self._state_bad[check.name](config))
 
     def evaluate(self, expr: s.SExpr, config: Config):
-        return self._compile(self._py(expr))(config)
+        return self.compile(expr)(config)
 
     def value(self, config: Config, name: str):
         return config[self.index[name]]

@@ -253,7 +253,8 @@ def _flow_condition(kind, written: tuple[SExpr, SExpr], src_after: dict) -> SExp
     return src_after.get(kind.source, FALSE)
 
 
-def _agent_flow_condition(kind: m.FlowToAgent) -> SExpr:
+def agent_flow_condition(kind: m.FlowToAgent) -> SExpr:
+    """The context of `kind.agent` holds data from `kind.source`."""
     if kind.source_kind == "conf":
         return Leq(CONF, Level(CONF, kind.source), m.Var(conf_var(kind.agent)))
     if kind.source_kind == "integ":
@@ -290,7 +291,7 @@ def _check(model: m.Model, prop: m.Property, steps: list[Step], src_after: dict,
                 if kind.pattern.matches(s.edge.action):
                     bad_at(s, _flow_condition(kind, s.written, src_after[s.index]))
         elif isinstance(kind, m.FlowToAgent):
-            state_bad.append(_agent_flow_condition(kind))
+            state_bad.append(agent_flow_condition(kind))
         elif isinstance(kind, m.Order):
             seen = SysVar(tag, m.BoolSort(), False, "monitor")
             monitors.append(seen)
