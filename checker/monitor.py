@@ -328,7 +328,8 @@ class Monitor:
             return Violation(check.name, kind, self.index, location, f"{action}: breaks `{prop.name}`", prop.span)
         actor = st.edge.action.agent
         if raising:
-            origin = max(raising, key=lambda o: (o.entered_at is not None, -(o.entered_at or 0)))
+            # The earliest-entered value; among those, the longest (the most telling).
+            origin = max(raising, key=lambda o: (o.entered_at is not None, -(o.entered_at or 0), len(o.value)))
             label = self._level_names(origin.conf, origin.integ)
             where = f" (entered at event {origin.entered_at})" if origin.entered_at is not None else ""
             entered = (self.locations[origin.entered_at]

@@ -1,7 +1,8 @@
 """Value provenance for `--precision values`.
 
-A value written by an agent (an identifier, number, e-mail, URL, IBAN, file name, or a
-whole short argument) is derived from a labelled read only if it appeared in content of
+A value written by an agent (an identifier, number, e-mail, URL with or without its
+scheme, IBAN, file name, a whole argument, or a short argument such as an id, matched as a
+whole word) is derived from a labelled read only if it appeared in content of
 that label and in no content of a lower one: its label is the *lowest* confidentiality and
 the *highest* integrity of all content it appeared in before the step. A value seen nowhere
 came from the agent itself (its instructions), and carries the lowest confidentiality and
@@ -20,6 +21,8 @@ from wfcheck.spec.lattice import Lattice
 # digit or such punctuation, so that ordinary words are not values.
 _TOKEN = re.compile(r"[\w.@:/+\-]{5,}")
 _VALUE_MARK = re.compile(r"[\d@./:]")
+_SHORT = re.compile(r"(?=[a-z]*[0-9])[a-z0-9]{1,4}")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 MAX_WHOLE = 500
 
 
@@ -44,10 +47,16 @@ def candidate_values(arguments) -> set[str]:
             text = item.strip().lower()
             if 5 <= len(text) <= MAX_WHOLE:
                 found.add(text)
+            elif _SHORT.fullmatch(text):
+                found.add(text)  # a short argument (an id like "13") as a whole word
             for token in _TOKEN.findall(text):
                 token = token.strip(".:/-")
                 if len(token) >= 5 and _VALUE_MARK.search(token):
                     found.add(token)
+                    # A URL is the same value with or without its scheme: agents add `https://`.
+                    bare = _SCHEME.sub("", token)
+                    if bare != token and len(bare) >= 5:
+                        found.add(bare)
 
     visit(arguments)
     return found
@@ -85,20 +94,27 @@ class ValueIndex:
         if tool is None:
             self._not_from_tools += "\x00" + text
 
+    @staticmethod
+    def _holds(text: str, value: str) -> bool:
+        """`value` occurs in `text`; a short value only as a whole word."""
+        if len(value) >= 5:
+            return value in text
+        return re.search(rf"(?<![a-z0-9]){re.escape(value)}(?![a-z0-9])", text) is not None
+
     def origin(self, value: str) -> ValueOrigin:
         conf, integ, first = None, None, None
         for (c, i), joined in self._joined.items():
-            if value in joined:
+            if self._holds(joined, value):
                 conf = c if conf is None else self.conf.meet(conf, c)
                 integ = i if integ is None else self.integ.join(integ, i)
         if conf is None:
             return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
         for step, text in self._by_label.get((conf, integ), ()):
-            if value in text:
+            if self._holds(text, value):
                 first = step
                 break
         sources = frozenset(t for t, joined in self._by_source.items()
-                            if value in joined and value not in self._not_from_tools)
+                            if self._holds(joined, value) and not self._holds(self._not_from_tools, value))
         return ValueOrigin(value, conf, integ, first, sources)
 
     def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:
