@@ -138,8 +138,12 @@ class ActionResolver:
             return Resolved((m.Action("handoff", "handoff", sender, receiver),))
         if isinstance(event, Message):
             if event.role == "assistant" and event.receiver is None:
-                target = self._target(None, {}, event.content, False)
+                target = self._target("@reply", {}, event.content, False)
                 return self._actions(target, event.agent, False) if target else None
+            if event.role == "user" and "@user" in self.by_trace_name:
+                target = self._target("@user", {}, event.content, False)
+                if target is not None:
+                    return self._actions(target, None, False)
             sender = self.agent(event.agent) or self.agent(event.role)
             receiver = self.agent(event.receiver) if event.receiver else (
                 self.model.agents[0] if self.model.agents else None)

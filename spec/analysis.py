@@ -670,12 +670,12 @@ class _Analyzer:
         actions, agents, precision = [], [], None
         seen_agents: dict[str, Span] = {}
         for d in self.decls:
-            if isinstance(d, (ast.MapTool, ast.MapReply)):
+            if isinstance(d, (ast.MapTool, ast.MapText)):
                 target = self._map_target(d.target)
                 condition = self._match(d.condition) if d.condition is not None else None
                 if target is not None:
                     self.used_actions.add(target[0])
-                    trace_name = d.trace_name if isinstance(d, ast.MapTool) else None
+                    trace_name = d.trace_name if isinstance(d, ast.MapTool) else f"@{d.source}"
                     actions.append(m.ActionMap(trace_name, target[0], target[1], condition, span=d.span))
             elif isinstance(d, ast.MapAgent):
                 if d.trace_name in seen_agents:

@@ -334,8 +334,10 @@ class MapTool:
 
 
 @dataclass(frozen=True, slots=True)
-class MapReply:
-    """`map reply to ACTION [when MATCH]`: an agent's text reply as an action."""
+class MapText:
+    """`map reply|user to ACTION [when MATCH]`: an agent's text reply, or a user's message,
+    as an action (`output` in MATCH is the text)."""
+    source: str  # "reply" | "user"
     target: NamedAction
     condition: Match | None = None
     comments: tuple[str, ...] = ()
@@ -360,7 +362,7 @@ class PrecisionDecl:
 
 
 Decl = Union[Header, Import, LabelsDecl, AgentDecl, VarDecl, ToolDecl, EventDecl, StateDecl,
-             Transition, PropertyDecl, MapTool, MapReply, MapAgent, PrecisionDecl]
+             Transition, PropertyDecl, MapTool, MapText, MapAgent, PrecisionDecl]
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,8 +219,8 @@ def format_decl(d: ast.Decl) -> str:
         return f"property {d.name.name}: {format_property_body(d.body)}"
     if isinstance(d, ast.MapTool):
         return _clauses(f"map {_trace_name(d.trace_name)} to {format_action(d.target)}", _when(d.condition))
-    if isinstance(d, ast.MapReply):
-        return _clauses(f"map reply to {format_action(d.target)}", _when(d.condition))
+    if isinstance(d, ast.MapText):
+        return _clauses(f"map {d.source} to {format_action(d.target)}", _when(d.condition))
     if isinstance(d, ast.MapAgent):
         return f"map agent {_trace_name(d.trace_name)} to {d.agent.name}"
     if isinstance(d, ast.PrecisionDecl):

@@ -344,8 +344,9 @@ Match = Union[MatchArg, MatchOutput, MatchError, MatchNot, MatchAll, MatchAny]
 
 @dataclass(frozen=True, slots=True)
 class ActionMap:
-    """A traced call named `trace_name` (or an agent's reply, trace_name None) becomes
-    action `name` (a tool or an event), with `outcome` if given, when `condition` holds."""
+    """A traced call named `trace_name` becomes action `name` (a tool or an event), with
+    `outcome` if given, when `condition` holds. Text events use the trace names `@reply`
+    (an agent's reply) and `@user` (a user's message)."""
     trace_name: str | None
     name: str
     outcome: str | None

@@ -212,8 +212,11 @@ class ToAst(Transformer):
         return ast.MapTool(self._trace_name(c[0]), c[1], c[2], span=self._span(meta))
 
     @v_args(meta=True)
-    def map_reply(self, meta, c):
-        return ast.MapReply(c[0], c[1], span=self._span(meta))
+    def map_text(self, meta, c):
+        return ast.MapText(str(c[0][0]), c[1], c[2], span=self._span(meta))
+
+    def text_source(self, c):
+        return c
 
     @v_args(meta=True)
     def map_agent(self, meta, c):

@@ -177,10 +177,11 @@ matches = st.recursive(
                   st.lists(inner, min_size=2, max_size=3).map(tuple))),
     max_leaves=4)
 map_targets = st.builds(ast.NamedAction, idents, optional_idents)
-trace_names = st.one_of(names, paths.filter(lambda p: p not in ("agent", "reply")))
+trace_names = st.one_of(names, paths.filter(lambda p: p not in ("agent", "reply", "user")))
 mappings = st.one_of(
     st.builds(ast.MapTool, trace_names, map_targets, st.none() | matches, comments=comment_blocks),
-    st.builds(ast.MapReply, map_targets, st.none() | matches, comments=comment_blocks),
+    st.builds(ast.MapText, st.sampled_from(["reply", "user"]), map_targets, st.none() | matches,
+              comments=comment_blocks),
     st.builds(ast.MapAgent, trace_names, idents, comments=comment_blocks),
     st.builds(ast.PrecisionDecl, st.sampled_from(["conservative", "values"]), comments=comment_blocks),
 )
