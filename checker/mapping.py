@@ -93,7 +93,7 @@ class ActionResolver:
             self.tools[name].agents if name in self.tools else (self.events[name].agents or (None,)))
         if agent is not None:
             return (agent,) if agent in allowed else f"agent `{agent}` may not perform `{name}`"
-        return allowed[:1]  # no agent recorded: the first agent the spec allows
+        return allowed  # no agent recorded: any agent the spec allows (the monitor keeps them all)
 
     def _outcomes(self, name: str, outcome: str | None, is_error: bool) -> tuple[str | None, ...]:
         tool = self.tools.get(name)
@@ -113,6 +113,14 @@ class ActionResolver:
         kind = "tool" if name in self.tools else "event"
         return Resolved(tuple(m.Action(kind, name, agent, None, o)
                               for agent in performers for o in self._outcomes(name, outcome, is_error)))
+
+    def _default_receiver(self, sender: str | None) -> str | None:
+        """Whom a message with no recorded receiver is for: the one agent the spec lets
+        `sender` message, else the first other agent."""
+        receivers = sorted({r for kind, s, r in self.message_pairs if kind == "message" and s == sender})
+        if len(receivers) == 1:
+            return receivers[0]
+        return next((a for a in self.model.agents if a != sender), None)
 
     def resolve(self, event) -> Resolved | None:
         """The actions of `event`, or None when the event is context only (not a step)."""
@@ -145,8 +153,7 @@ class ActionResolver:
                 if target is not None:
                     return self._actions(target, None, False)
             sender = self.agent(event.agent) or self.agent(event.role)
-            receiver = self.agent(event.receiver) if event.receiver else (
-                self.model.agents[0] if self.model.agents else None)
+            receiver = self.agent(event.receiver) if event.receiver else self._default_receiver(sender)
             if ("message", sender, receiver) in self.message_pairs:
                 return Resolved((m.Action("message", "message", sender, receiver),))
             return None

@@ -402,7 +402,7 @@ class Monitor:
             label = tool.returns if tool is not None else m.Label(self.model.conf.bottom, self.model.integ.top)
             self.values.add(event.result, label.conf, label.integ, self.index, tool.name if tool else None)
         elif isinstance(event, Message) and event.role in ("user", "system"):
-            self.values.add(event.content, self.model.conf.bottom, self.model.integ.top, self.index)
+            self.values.add(event.content, self.model.conf.bottom, self.model.integ.top, self.index, from_user=True)
         elif isinstance(event, (Message, Handoff)) and event.agent:
             sender = self.resolver.agent(event.agent)
             if sender is not None and self.configs:

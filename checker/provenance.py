@@ -80,9 +80,12 @@ class ValueIndex:
         self._by_label: dict[tuple[int, int], list[tuple[int, str]]] = {}
         self._joined: dict[tuple[int, int], str] = {}
         self._by_source: dict[str, str] = {}
-        self._not_from_tools = ""   # content that came from no tool: the user's and system's
+        self._not_from_tools = ""   # the user's and system's words: values there are nobody's taint
 
-    def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None) -> None:
+    def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
+            from_user: bool = False) -> None:
+        """Content read at `step` with label (conf, integ): a tool's result (`tool`), the
+        user's or system's words (`from_user`), or an agent's own text (neither)."""
         if not text:
             return
         text = text.lower()
@@ -91,7 +94,7 @@ class ValueIndex:
         self._joined[key] = self._joined.get(key, "") + "\x00" + text
         if tool in self.tracked:
             self._by_source[tool] = self._by_source.get(tool, "") + "\x00" + text
-        if tool is None:
+        if from_user:
             self._not_from_tools += "\x00" + text
 
     @staticmethod
