@@ -1,8 +1,9 @@
 """The `wfcheck` command: a thin layer over the library. Each subcommand is a function
 that returns its exit code, so tests and other programs can call it directly.
 
-Exit codes: 0 success; 1 a property is violated (verify) or a file would be reformatted
-(fmt --check); 2 invalid input; 3 a property could not be decided (verify).
+Exit codes: 0 success; 1 a property is violated (verify), a trace violates the spec
+(trace) or a file would be reformatted (fmt --check); 2 invalid input; 3 a property could
+not be decided (verify); 70 an internal error.
 """
 from __future__ import annotations
 
@@ -263,8 +264,9 @@ def main() -> None:
     """Specify, verify and monitor LLM-agent workflows.
 
     \b
-    Exit codes: 0 ok; 1 violated (verify) or would reformat (fmt --check);
-    2 invalid input; 3 undecided property (verify); 70 internal error.
+    Exit codes: 0 ok; 1 a property is violated (verify, trace) or a file
+    would be reformatted (fmt --check); 2 invalid input; 3 undecided
+    property (verify); 70 internal error.
     """
 
 
