@@ -1,0 +1,271 @@
+"""Verification benchmark: wfcheck's SMT and explicit-state engines against SPIN.
+
+    python bench/bench_verify.py              # a table on stdout
+    python bench/bench_verify.py --markdown   # the same, as the Markdown of docs/benchmarks.md
+
+For each size, a synthetic workflow from bench/gen_workflow.py (seed 0, 3 agents) is checked
+for every property (written and implicit) by
+
+- SMT: `verify_model(model, engine="smt", timeout=...)` (z3; a timeout per property);
+- explicit: the explicit-state checker, property by property, capped at `--max-states`
+  configurations and at `--explicit-budget` seconds in all (a capped row shows "—");
+- SPIN: end to end per property — the Promela translation, `spin -a`, `cc -O2`, `./pan` —
+  summed over the properties (checker/promela.py).
+
+Times are wall-clock seconds, with CPU seconds (this process, plus child processes for SPIN)
+in parentheses: the machine may be shared, and CPU time is what load does not inflate. The
+ratios are of wall times. Then every bundled example is verified through the CLI
+(`python -m wfcheck verify FILE`, wall time including Python start-up; median of 3) against
+the 1 s target.
+
+Every property's verdicts are compared across the engines (vacuous counts as proved, since
+SPIN does not tell vacuity; unknown and not-run verdicts are left out). Any disagreement is
+printed loudly with a reproducer and makes the exit code 1.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import gen_workflow  # noqa: E402
+
+import wfcheck  # noqa: E402
+from wfcheck.checker.explicit import check_property  # noqa: E402
+from wfcheck.checker.promela import spin_available, spin_check  # noqa: E402
+from wfcheck.checker.result import PROVED, UNKNOWN, VACUOUS, VIOLATED  # noqa: E402
+from wfcheck.checker.verify import verify_model  # noqa: E402
+from wfcheck.spec.system import lower  # noqa: E402
+
+# (states, tools, variables, properties)
+SIZES = ((10, 4, 2, 3), (25, 8, 3, 5), (50, 15, 5, 10), (100, 25, 8, 15), (200, 40, 10, 20))
+NOT_RUN = "not run"
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class EngineRun:
+    wall: float = 0.0
+    cpu: float = 0.0
+    verdicts: dict = field(default_factory=dict)   # property -> status
+    capped: str | None = None                      # why the time is not comparable
+
+    def counts(self) -> tuple[int, int, int]:
+        values = list(self.verdicts.values())
+        return (sum(v in (PROVED, VACUOUS) for v in values), values.count(VIOLATED),
+                sum(v in (UNKNOWN, NOT_RUN) for v in values))
+
+
+@dataclass
+class Row:
+    size: tuple
+    checks: int
+    steps: int
+    smt: EngineRun
+    explicit: EngineRun
+    spin: EngineRun | None
+    spin_search: float = 0.0
+    disagreements: list = field(default_factory=list)
+
+
+def run_smt(model, timeout: float) -> EngineRun:
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = verify_model(model, engine="smt", timeout=timeout)
+    return EngineRun(time.perf_counter() - wall, time.process_time() - cpu,
+                     {r.name: r.status for r in report.results})
+
+
+def run_explicit(system, max_states: int, budget: float) -> EngineRun:
+    run = EngineRun()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for check in system.checks:
+        if time.perf_counter() - wall > budget:
+            run.verdicts[check.name] = NOT_RUN
+            run.capped = f"over the {budget:g} s budget"
+            continue
+        result = check_property(system, check, max_states=max_states)
+        run.verdicts[check.name] = result.status
+        if result.status == UNKNOWN:
+            run.capped = result.reason
+    run.wall, run.cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return run
+
+
+def run_spin(system, timeout: float) -> tuple[EngineRun, float]:
+    run, search = EngineRun(), 0.0
+    wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    for check in system.checks:
+        result = spin_check(system, check, timeout=timeout)
+        run.verdicts[check.name] = result.status
+        search += result.details["times"].search
+    run.wall = time.perf_counter() - wall
+    run.cpu = time.process_time() - cpu + _children_cpu() - children
+    return run, search
+
+
+def _norm(status: str) -> str | None:
+    return {PROVED: PROVED, VACUOUS: PROVED, VIOLATED: VIOLATED}.get(status)
+
+
+def compare(row: Row, text: str, outdir: Path) -> None:
+    engines = {"smt": row.smt, "explicit": row.explicit}
+    if row.spin is not None:
+        engines["spin"] = row.spin
+    for name in row.smt.verdicts:
+        decided = {e: _norm(run.verdicts.get(name, NOT_RUN)) for e, run in engines.items()}
+        decided = {e: v for e, v in decided.items() if v is not None}
+        if len(set(decided.values())) > 1:
+            outdir.mkdir(parents=True, exist_ok=True)
+            path = outdir / ("disagree-" + "-".join(map(str, row.size)) + ".wf")
+            path.write_text(text, encoding="utf-8")
+            row.disagreements.append(
+                f"property `{name}`: " + ", ".join(f"{e} {run.verdicts[name]}" for e, run in engines.items())
+                + f"\n    reproduce: python -m wfcheck verify {path} --property {name} --engine explicit"
+                + f"   (and --engine smt; python -m wfcheck export {path} --property {name})")
+
+
+def bench_size(size, args) -> Row:
+    states, tools, variables, properties = size
+    text = gen_workflow.generate(states, tools, variables, properties, agents=3, seed=args.seed)
+    result = wfcheck.check_text(text, "synthetic.wf")
+    assert result.ok, [d.message for d in result.diagnostics if d.is_error]
+    system = lower(result.model)
+    _progress(f"size {size}: {len(system.checks)} properties, {len(system.steps)} steps")
+    smt = run_smt(result.model, args.smt_timeout)
+    _progress(f"  smt {smt.wall:.1f} s")
+    explicit = run_explicit(system, args.max_states, args.explicit_budget)
+    _progress(f"  explicit {explicit.wall:.1f} s")
+    spin, search = (run_spin(system, args.spin_timeout) if not args.no_spin else (None, 0.0))
+    if spin is not None:
+        _progress(f"  spin {spin.wall:.1f} s")
+    row = Row(size, len(system.checks), len(system.steps), smt, explicit, spin, search)
+    compare(row, text, Path(args.outdir))
+    for line in row.disagreements:
+        _progress("  DISAGREEMENT " + line)
+    return row
+
+
+def bench_examples(repeat: int = 3) -> list[tuple[str, float, int]]:
+    paths = sorted(ROOT.glob("examples/*.wf")) + sorted(ROOT.glob("examples/*/*.wf"))
+    rows = []
+    for path in paths:
+        check = wfcheck.check_file(str(path))
+        if not check.ok or not check.model.properties:
+            continue  # an imported catalog, not a workflow
+        times, code = [], None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "wfcheck", "verify", str(path)], cwd=ROOT,
+                                  capture_output=True, text=True)
+            times.append(time.perf_counter() - t0)
+            code = proc.returncode
+        rows.append((str(path.relative_to(ROOT)), statistics.median(times), code))
+        _progress(f"  {path.name}: {rows[-1][1]:.2f} s (exit {code})")
+    return rows
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _cell(run: EngineRun | None) -> str:
+    if run is None:
+        return "n/a"
+    if run.capped:
+        return "—"
+    return f"{run.wall:.2f} ({run.cpu:.2f})"
+
+
+def _ratio(a: EngineRun, b: EngineRun | None) -> str:
+    if b is None or a.capped or b.capped or b.wall == 0:
+        return "—"
+    return f"{a.wall / b.wall:.2f}"
+
+
+def _counts(run: EngineRun | None) -> str:
+    return "n/a" if run is None else "/".join(map(str, run.counts()))
+
+
+def render(rows: list[Row], examples, markdown: bool) -> str:
+    head = ["size (states/tools/vars/props)", "checks", "steps", "SMT s", "explicit s", "SPIN s",
+            "SPIN search s", "SMT/SPIN", "SMT/explicit", "SMT P/V/U", "explicit P/V/U", "SPIN P/V/U", "agree"]
+    body = []
+    for r in rows:
+        body.append(["/".join(map(str, r.size)), str(r.checks), str(r.steps), _cell(r.smt), _cell(r.explicit),
+                     _cell(r.spin), f"{r.spin_search:.2f}" if r.spin else "n/a", _ratio(r.smt, r.spin),
+                     _ratio(r.smt, r.explicit), _counts(r.smt), _counts(r.explicit), _counts(r.spin),
+                     "yes" if not r.disagreements else f"NO ({len(r.disagreements)})"])
+    ex_head = ["example", "wall s (median of 3)", "exit", "< 1 s"]
+    ex_body = [[name, f"{t:.2f}", str(code), "yes" if t < 1.0 else "NO"] for name, t, code in examples]
+    out = [_table(head, body, markdown), "", _table(ex_head, ex_body, markdown)]
+    bad = [(r, d) for r in rows for d in r.disagreements]
+    if bad:
+        out.append("")
+        out.append("!!! ENGINES DISAGREE !!!")
+        out += [f"- size {'/'.join(map(str, r.size))}: {d}" for r, d in bad]
+    return "\n".join(out) + "\n"
+
+
+def _table(head, body, markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+        return "\n".join(lines)
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    fmt = lambda row: "  ".join(x.ljust(w) for x, w in zip(row, widths))  # noqa: E731
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(row) for row in body])
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    import z3
+    spin = subprocess.run(["spin", "-V"], capture_output=True, text=True).stdout.strip() if spin_available() else "absent"
+    cc = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; z3 {z3.get_version_string()}; "
+            f"{spin}; {cc}; load average at the end {os.getloadavg()[0]:.1f}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument("--sizes", type=int, default=len(SIZES), help="how many of the sizes to run, smallest first")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smt-timeout", type=float, default=10.0, help="seconds per property (as `verify`)")
+    parser.add_argument("--max-states", type=int, default=300_000, help="explicit: configurations per property")
+    parser.add_argument("--explicit-budget", type=float, default=600.0, help="explicit: seconds per size")
+    parser.add_argument("--spin-timeout", type=float, default=120.0, help="SPIN: seconds per command")
+    parser.add_argument("--no-spin", action="store_true", help="leave SPIN out")
+    parser.add_argument("--no-examples", action="store_true", help="leave the CLI examples out")
+    parser.add_argument("--outdir", default="/tmp/wfcheck-bench", help="where reproducers are written")
+    args = parser.parse_args(argv)
+    if not args.no_spin and not spin_available():
+        _progress("spin or cc not found: SPIN is left out")
+        args.no_spin = True
+    started = time.perf_counter()
+    rows = [bench_size(size, args) for size in SIZES[:args.sizes]]
+    examples = [] if args.no_examples else bench_examples()
+    print(render(rows, examples, args.markdown), end="")
+    print(("\n" if args.markdown else "") + f"machine: {machine()}; bench wall time {time.perf_counter() - started:.0f} s")
+    return 1 if any(r.disagreements for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

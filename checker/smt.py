@@ -1,0 +1,507 @@
+"""The SMT checker: bounded model checking for shortest counterexamples; k-induction and
+z3's CHC engine (Spacer) for proofs; one property at a time.
+
+Verdicts claim no more than was shown:
+- violated: a counterexample of the fewest steps (BMC deepens one step at a time), completed
+  to full configurations shaped like the interpreter's (`Interpreter.describe`);
+- proved: an inductive argument for every run length — the property is k-inductive, or
+  Spacer found an inductive invariant — kept as a `Certificate` in `PropertyResult.invariant`;
+- vacuous: the property holds and no step it is about can ever be enabled (itself proved);
+- unknown: the depth `bound` or the time `timeout` (seconds, per property) ran out.
+
+`terminates` also fails on a reachable cycle of non-final configurations: BMC looks for a
+lasso, and a proof goes through the liveness-to-safety reduction (Biere, Artho, Schuppan
+2002). The encoding is in checker/smt_encode.py; the choices made, with their
+measurements, in docs/encoding.md.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+import z3
+
+from wfcheck.spec import model as m
+from wfcheck.spec.system import FALSE, Check, LevelSort, System
+
+from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
+from .smt_encode import PC, Encoding, SystemTerms, describe, horn, initial_config, successor
+
+ENGINE = "smt"
+INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
+QUICK_SHARE = 0.3      # then BMC runs to the bound, or for this share of the time left
+SPACER_SHARE = 0.7     # then Spacer, for this share of the time left (all if BMC is done)
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Why a property holds, for every run length.
+
+    `k-induction`: `formula` ("nothing bad here": the property's bad conditions negated)
+    holds in every configuration reachable in fewer than `k` steps, and after any `k`
+    consecutive steps through configurations where it holds it holds again; for k <= 1
+    `formula` is itself an inductive invariant. `spacer`: `formula` is an inductive
+    invariant found by z3's CHC engine, one part per control state (`by_state`), that
+    excludes every bad configuration. Formulas are SMT-LIB terms over `symbols`: (name,
+    kind, values) with kind `state` (the control state, an index into `values`), `enum`
+    and `level` (an index into `values`), `int` (values = (low, high)) or `bool`. For
+    `terminates`, `loop_free` says that no cycle of non-final control states exists, so
+    only deadlocks had to be excluded; otherwise the symbols include the
+    liveness-to-safety flag `l2s.saved` and copy `l2s.copy.*`.
+    """
+    method: str
+    formula: str
+    k: int | None
+    symbols: tuple[tuple[str, str, tuple], ...]
+    by_state: tuple[tuple[str, str], ...] = ()
+    loop_free: bool = False
+    term: object = field(default=None, compare=False, repr=False)  # the z3 term of `formula`
+
+    def to_json(self) -> dict:
+        return {"method": self.method, "formula": self.formula, "k": self.k,
+                "symbols": [[n, kind, list(vals)] for n, kind, vals in self.symbols],
+                "by_state": dict(self.by_state), "loop_free": self.loop_free}
+
+
+def _symbol(name: str, var, system: System) -> tuple[str, str, tuple]:
+    sort = var.sort
+    if isinstance(sort, m.BoolSort):
+        return (name, "bool", ())
+    if isinstance(sort, m.IntSort):
+        return (name, "int", (sort.low, sort.high))
+    if isinstance(sort, m.EnumSort):
+        return (name, "enum", sort.members)
+    assert isinstance(sort, LevelSort)
+    return (name, "level", system.lattice(sort.dimension).levels)
+
+
+def _symbols(enc: Encoding, l2s: bool) -> tuple:
+    system = enc.terms.system
+    out = [(PC, "state", system.model.states)] + [_symbol(v.name, v, system) for v in enc.vars]
+    if l2s:
+        out += [("l2s.saved", "bool", ()), (f"l2s.copy.{PC}", "state", system.model.states)]
+        out += [_symbol(f"l2s.copy.{v.name}", v, system) for v in enc.vars]
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- time
+
+
+class _Budget:
+    """A deadline, and shorter slices of it for one phase."""
+
+    def __init__(self, seconds: float, parent: "_Budget | None" = None) -> None:
+        deadline = time.perf_counter() + seconds
+        self.deadline = min(deadline, parent.deadline) if parent else deadline
+
+    def share(self, fraction: float) -> "_Budget":
+        return _Budget(max(0.0, self.deadline - time.perf_counter()) * fraction, self)
+
+    def left_ms(self) -> int:
+        return max(1, int((self.deadline - time.perf_counter()) * 1000))
+
+    @property
+    def over(self) -> bool:
+        return time.perf_counter() >= self.deadline
+
+
+def _solve(solver: z3.Solver, budget: _Budget) -> z3.CheckSatResult:
+    solver.set("timeout", budget.left_ms())
+    return solver.check()
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+@dataclass
+class _Outcome:
+    status: str                       # proved | violated | unknown
+    run: Run | None = None
+    certificate: Certificate | None = None
+    depth: int = 0                    # BMC explored this many steps without a violation
+    reason: str | None = None
+    reachable: bool = False           # Spacer showed that a violation exists
+    watched: bool = False             # BMC saw the watched condition hold (see `_Bmc`)
+
+
+# ---------------------------------------------------------------- BMC
+
+
+class _Bmc:
+    """Unrolled runs from the initial configuration, one step deeper at a time. Step k
+    offers only the choices whose source state the control flow can reach in k steps."""
+
+    def __init__(self, enc: Encoding, bound: int, loop_states: set[str],
+                 watch: tuple | None = None) -> None:
+        self.enc = enc
+        self.watch = watch            # (a condition, the states where it can hold) ...
+        self.watched = False          # ... seen to hold in a reachable configuration
+        self.solver = z3.Solver()
+        self.frames = [enc.frame("0")]
+        self.selectors: list[dict[int, z3.BoolRef]] = []   # per step: choice -> Boolean
+        self.allowed = enc.reachable_sources(bound)
+        self._transitions: dict[tuple, z3.BoolRef] = {}
+        self.solver.add(enc.at(enc.init, self.frames[0]), enc.at(enc.domain, self.frames[0]))
+        self.nonfinal = [z3.Not(enc.at(enc.final, self.frames[0]))]
+        index = enc.terms.values.state_index
+        self.loops = {index[st] for st in loop_states}
+        self.explored = -1            # deepest depth known to have no violation
+        self._asked: set[tuple[int, str]] = set()   # (depth, query kind) answered "none"
+
+    def _extend(self) -> None:
+        enc, last = self.enc, self.frames[-1]
+        k = len(self.frames) - 1
+        new = enc.frame(str(k + 1))
+        allowed = tuple(self.allowed[k])
+        trans = self._transitions.get(allowed)
+        if trans is None:
+            trans = self._transitions[allowed] = enc.onehot_transition(list(allowed))
+        selectors = {n: z3.Bool(f"step@{k}.{n}") for n in allowed}
+        self.solver.add(enc.at(trans, last, new, selectors), enc.at(enc.domain, new))
+        self.frames.append(new)
+        self.selectors.append(selectors)
+        self.nonfinal.append(z3.Not(enc.at(enc.final, new)))
+
+    def _reach(self, k: int) -> set[int]:
+        """Control states the control flow can be in after k steps (a superset)."""
+        enc = self.enc
+        if k == 0:
+            return {enc.terms.values.state_index[enc.terms.system.model.initial]}
+        return {enc.targets[n] for n in self.allowed[k - 1]}
+
+    def _query(self, condition, budget: _Budget):
+        self.solver.push()
+        self.solver.add(condition)
+        result = _solve(self.solver, budget)
+        model = self.solver.model() if result == z3.sat else None
+        self.solver.pop()
+        return result, model
+
+    def run(self, depth: int, budget: _Budget, lasso: bool):
+        """Explore up to `depth`: ("violated", Run) | ("paused", None) when `budget` ran out."""
+        enc = self.enc
+        while self.explored < depth:
+            k = self.explored + 1
+            # Runs of k steps that end in a bad step: k - 1 steps, then a step from the last
+            # frame that need not have a successor, so before the k-th transition is added.
+            if k >= 1 and (k, "step") not in self._asked:
+                if len(self.frames) == k and self._reach(k - 1) & enc.bad_step_sources:
+                    result, model = self._query(enc.at(enc.any_step_bad, self.frames[k - 1]), budget)
+                    if result == z3.sat:
+                        return VIOLATED, self._step_run(model, k)
+                    if result == z3.unknown:
+                        return "paused", None
+                self._asked.add((k, "step"))
+            while len(self.frames) <= k:
+                self._extend()
+            for kind in ("state", "lasso"):
+                if (k, kind) in self._asked:
+                    continue
+                if kind == "state" and self._reach(k) & enc.bad_states:
+                    query = enc.at(enc.state_bad, self.frames[k])
+                elif kind == "lasso" and lasso and k >= 1 and self._reach(k) & self.loops:
+                    query = self._lasso_query(k)
+                else:
+                    query = None
+                if query is not None:
+                    result, model = self._query(query, budget)
+                    if result == z3.sat:
+                        run = self._state_run(model, k) if kind == "state" else self._lasso_run(model, k)
+                        return VIOLATED, run
+                    if result == z3.unknown:
+                        return "paused", None
+                self._asked.add((k, kind))
+            self.explored = k
+            if self.watch is not None and not self.watched and self._reach(k) & self.watch[1]:
+                result, _ = self._query(enc.at(self.watch[0], self.frames[k]), budget)
+                self.watched = result == z3.sat
+                if result == z3.unknown:
+                    self.watch = None
+            if budget.over and self.explored < depth:
+                return "paused", None
+        return "done", None
+
+    def _lasso_query(self, k: int) -> z3.BoolRef:
+        """The k-th configuration repeats an earlier one, all non-final from there on."""
+        cases = []
+        for j in range(k):
+            cases.append(z3.And([self.enc.same(self.frames[j], self.frames[k])] + self.nonfinal[j:k + 1]))
+        return z3.Or(cases)
+
+    # ------------------------------------------------------------ counterexamples
+    def _choice(self, model: z3.ModelRef, k: int):
+        for n, b in self.selectors[k].items():
+            if z3.is_true(model.eval(b, model_completion=True)):
+                return self.enc.choices[n]
+        raise AssertionError("no step chosen")  # pragma: no cover
+
+    def _walk(self, model, first: int, last: int, config: dict) -> tuple[list, list]:
+        """Full raw configurations from frame `first` (given) to `last`, and the steps."""
+        enc = self.enc
+        system, check = enc.terms.system, enc.check
+        raw, edges = [config], []
+        for i in range(first, last):
+            step = self._choice(model, i).step
+            config = successor(system, check, enc.terms.values, config, step,
+                               enc.read(model, self.frames[i + 1]))
+            raw.append(config)
+            edges.append(step.index)
+        return raw, edges
+
+    def _state_run(self, model: z3.ModelRef, k: int) -> Run:
+        """k steps to a bad configuration."""
+        system, check = self.enc.terms.system, self.enc.check
+        raw, edges = self._walk(model, 0, k, initial_config(system, check))
+        return Run(tuple(edges), tuple(describe(system, check, c) for c in raw))
+
+    def _step_run(self, model: z3.ModelRef, k: int) -> Run:
+        """k - 1 steps, then a k-th step that violates the property."""
+        enc = self.enc
+        system, check = enc.terms.system, enc.check
+        raw, edges = self._walk(model, 0, k - 1, initial_config(system, check))
+        configs = tuple(describe(system, check, c) for c in raw)
+        for number, bad in enc.step_bad:
+            if z3.is_true(model.eval(enc.at(bad, self.frames[k - 1]), model_completion=True)):
+                return Run(tuple(edges) + (enc.choices[number].step.index,), configs, bad_step=True)
+        raise AssertionError("the solver's model has no bad step")  # pragma: no cover
+
+    def _lasso_run(self, model: z3.ModelRef, k: int) -> Run:
+        """A lasso over full configurations. The solver's loop repeats the in-cone
+        configuration; variables outside the cone follow it deterministically, so going
+        round often enough repeats the whole configuration."""
+        enc = self.enc
+        system, check = enc.terms.system, enc.check
+        j = next(j for j in range(k) if z3.is_true(model.eval(
+            z3.And([enc.same(self.frames[j], self.frames[k])] + self.nonfinal[j:k + 1]),
+            model_completion=True)))
+        configs, edges = self._walk(model, 0, j, initial_config(system, check))
+        boundaries = [configs[-1]]
+        while True:
+            loop_configs, loop_edges = self._walk(model, j, k, boundaries[-1])
+            configs += loop_configs[1:]
+            edges += loop_edges
+            if loop_configs[-1] in boundaries:
+                start = j + boundaries.index(loop_configs[-1]) * (k - j)
+                break
+            boundaries.append(loop_configs[-1])
+        return Run(tuple(edges), tuple(describe(system, check, c) for c in configs), loop_start=start)
+
+
+# ---------------------------------------------------------------- proofs
+
+
+class _Induction:
+    """k-induction: after k steps through good configurations, is the next one good too?"""
+
+    def __init__(self, enc: Encoding) -> None:
+        self.enc = enc
+        self.solver = z3.Solver()
+        self.trans = enc.index_transition()
+        self.bad = z3.Or(enc.state_bad, enc.any_step_bad)
+        self.frames = [self._frame(0)]
+        self.solver.add(enc.at(enc.domain, self.frames[0]))
+
+    def _frame(self, k: int) -> dict:
+        frame = self.enc.frame(f"i{k}")
+        frame["choice"] = z3.Const(f"choice@i{k}", self.enc.choice.sort())
+        return frame
+
+    def _at(self, term, frame, after=None):
+        return z3.substitute(self.enc.at(term, frame, after), (self.enc.choice, frame["choice"]))
+
+    def step(self, k: int, budget: _Budget) -> bool | None:
+        """True: k-inductive; False: not; None: out of time."""
+        enc = self.enc
+        while len(self.frames) <= k:
+            last, new = self.frames[-1], self._frame(len(self.frames))
+            self.solver.add(z3.Not(self._at(self.bad, last)), self._at(self.trans, last, new),
+                            enc.at(enc.domain, new))
+            for old in self.frames:  # distinct configurations: complete for finite systems
+                self.solver.add(z3.Not(enc.same(old, new)))
+            self.frames.append(new)
+        self.solver.push()
+        self.solver.add(self._at(self.bad, self.frames[k]))
+        result = _solve(self.solver, budget)
+        self.solver.pop()
+        return True if result == z3.unsat else (False if result == z3.sat else None)
+
+
+def _spacer(enc: Encoding, loop_states: set[str] | None, budget: _Budget):
+    """("proved", Certificate) | ("reachable", None) | ("unknown", reason). A proof's
+    invariant is checked against the clauses before it is believed."""
+    problem = horn(enc, loop_states)
+    predicates = problem.predicates()
+    solver = z3.SolverFor("HORN")
+    solver.set("timeout", budget.left_ms())
+    solver.add(problem.quantified(predicates))
+    result = solver.check()
+    if result == z3.unsat:
+        return "reachable", None
+    if result != z3.sat:
+        return "unknown", solver.reason_unknown() or "unknown"
+    model = solver.model()
+    invariants = {st: z3.simplify(model.eval(p(*problem.args), model_completion=True))
+                  for st, p in predicates.items()}
+    if not problem.holds(invariants, budget.left_ms()):
+        return "unknown", "the CHC engine's invariant did not check"  # pragma: no cover
+    values = enc.terms.values
+    pc = enc.terms.cur[PC]
+    parts, by_state = [], []
+    for state in enc.terms.system.model.states:
+        inv = invariants.get(state, z3.BoolVal(True))
+        by_state.append((state, inv.sexpr()))
+        if not z3.is_false(inv):
+            parts.append(z3.And(pc == values.state_index[state], inv))
+    term = z3.simplify(z3.Or(parts)) if parts else z3.BoolVal(False)
+    return "proved", Certificate("spacer", term.sexpr(), None, _symbols(enc, loop_states is not None),
+                                 tuple(by_state), False, term)
+
+
+# ---------------------------------------------------------------- the search
+
+
+def _loop_states(system: System) -> set[str]:
+    """Control states on a cycle of steps between non-final states."""
+    finals = set(system.model.finals)
+    graph = nx.DiGraph()
+    for step in system.steps:
+        if step.source not in finals and step.target not in finals:
+            graph.add_edge(step.source, step.target)
+    out: set[str] = set()
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1 or any(graph.has_edge(n, n) for n in component):
+            out |= component
+    return out
+
+
+def _search(enc: Encoding, liveness: bool, bound: int, budget: _Budget,
+            watch: tuple | None = None, need_run: bool = True) -> _Outcome:
+    """BMC to depth 1 and k-induction for k <= 1; BMC to `bound` (for a share of the
+    time); Spacer; BMC to `bound`. With `need_run` False (only whether a violation exists
+    matters) Spacer goes before the deep BMC. `watch`: see `_Bmc`."""
+    loops = _loop_states(enc.terms.system) if liveness else set()
+    lasso = bool(loops)
+    bmc = _Bmc(enc, bound, loops, watch)
+    total = max(0.0, budget.deadline - time.perf_counter())
+
+    def outcome(status: str, **kw) -> _Outcome:
+        return _Outcome(status, depth=max(bmc.explored, 0), watched=bmc.watched, **kw)
+
+    def explore(depth: int, slice_: _Budget) -> _Outcome | None:
+        status, run = bmc.run(depth, slice_, lasso)
+        if status == VIOLATED:
+            return _Outcome(VIOLATED, run=run, depth=len(run) - 1, watched=bmc.watched)
+        if status == "paused" and budget.over:
+            return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
+        return None
+
+    found = explore(min(bound, INDUCTION_DEPTH), budget.share(QUICK_SHARE))
+    if found:
+        return found
+    if not lasso:
+        induction = _Induction(enc)
+        for k in range(min(INDUCTION_DEPTH, bmc.explored) + 1):
+            proved = induction.step(k, budget.share(0.5))
+            if proved:
+                term = z3.simplify(z3.Not(induction.bad))
+                certificate = Certificate("k-induction", term.sexpr(), k, _symbols(enc, False),
+                                          loop_free=liveness, term=term)
+                return outcome(PROVED, certificate=certificate)
+    if need_run:
+        found = explore(bound, budget.share(QUICK_SHARE))
+        if found:
+            return found
+    spacer_budget = budget if bmc.explored >= bound or not need_run else budget.share(SPACER_SHARE)
+    verdict, detail = _spacer(enc, loops if lasso else None, spacer_budget)
+    if verdict == "proved":
+        if liveness and not lasso:
+            detail = Certificate(detail.method, detail.formula, None, detail.symbols, detail.by_state,
+                                 True, detail.term)
+        return outcome(PROVED, certificate=detail)
+    reachable = verdict == "reachable"
+    if reachable and not need_run:
+        return outcome(VIOLATED, reachable=True)
+    found = explore(bound, budget)
+    if found:
+        found.reachable = reachable
+        return found
+    if reachable:
+        reason = f"a violation exists, but none within {bound} steps"
+    else:
+        reason = f"no violation within {bound} steps, and no proof ({detail})"
+    return outcome(UNKNOWN, reason=reason, reachable=reachable)
+
+
+def _vacuity_check(check: Check, system: System) -> Check:
+    """The safety property "no step `check` is about is ever enabled"."""
+    steps = {st.index: st for st in system.steps}
+    guards = {i: steps[i].guard for i in sorted(check.triggers)}
+    return Check(property=check.property, monitors=(), monitor_assigns={}, step_bad=guards,
+                 step_condition=guards, state_bad=FALSE, liveness=False, triggers=None)
+
+
+def _excludes(invariant: z3.BoolRef, condition: z3.BoolRef, enc: Encoding) -> bool:
+    """The inductive invariant (an over-approximation of the reachable configurations)
+    rules `condition` out."""
+    solver = z3.Solver()
+    solver.set("timeout", 2000)
+    solver.add(invariant, condition, enc.domain)
+    return solver.check() == z3.unsat
+
+
+# ---------------------------------------------------------------- the API
+
+
+def _check(terms: SystemTerms, check: Check, bound: int, timeout: float) -> PropertyResult:
+    started = time.perf_counter()
+    budget = _Budget(timeout)
+    enc = Encoding(terms, check)
+    triggers = enc.enabled(check.triggers) if check.triggers is not None else None
+    outcome = _search(enc, check.liveness, bound, budget, watch=triggers)
+    details: dict = {"cone": len(enc.vars), "choices": len(enc.choices)}
+
+    def done(status: str, **kw) -> PropertyResult:
+        return PropertyResult(check.name, status, ENGINE, seconds=time.perf_counter() - started,
+                              details=details, **kw)
+
+    if outcome.status == VIOLATED:
+        return done(VIOLATED, counterexample=outcome.run)
+    if triggers is not None and not outcome.watched and (outcome.status == PROVED or check.state_bad == FALSE):
+        # A property about steps holds vacuously when none of them can ever be taken (with
+        # no state condition, that alone proves it); BMC may have seen one taken already,
+        # and the invariant of the proof may rule them all out.
+        if outcome.status == PROVED and _excludes(outcome.certificate.term, triggers[0], enc):
+            details["method"] = outcome.certificate.method
+            return done(VACUOUS)
+        trigger = _search(Encoding(terms, _vacuity_check(check, terms.system)), False, bound, budget,
+                          need_run=False)
+        if trigger.status == PROVED:
+            details["method"] = trigger.certificate.method
+            return done(VACUOUS)
+        if outcome.status == PROVED and trigger.status == UNKNOWN:
+            return done(UNKNOWN, bound=trigger.depth,
+                        reason="the property holds, but whether a step it is about can ever be "
+                               f"taken was not decided ({trigger.reason})")
+    if outcome.status == PROVED:
+        details["method"] = outcome.certificate.method
+        return done(PROVED, invariant=outcome.certificate)
+    return done(UNKNOWN, bound=outcome.depth, reason=outcome.reason)
+
+
+def check_property(system: System, check: Check, bound: int = 50, timeout: float = 10.0) -> PropertyResult:
+    """Decide one property of `system` (see the module docstring for the verdicts);
+    `bound` limits the length of counterexamples, `timeout` is in seconds."""
+    return _check(SystemTerms(system), check, bound, timeout)
+
+
+def check_system(system: System, names: list[str] | None = None, bound: int = 50,
+                 timeout: float = 10.0) -> tuple[PropertyResult, ...]:
+    """Decide the selected properties (all by default), in the order of `system.checks`;
+    `timeout` applies to each property."""
+    terms = SystemTerms(system)
+    return tuple(_check(terms, c, bound, timeout) for c in system.checks
+                 if names is None or c.name in names)
