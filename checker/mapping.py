@@ -10,8 +10,8 @@ from wfcheck.spec import model as m
 
 from .traces.events import Handoff, Message, ToolCall
 
-ERROR_OUTCOMES = ("failed", "error", "failure", "fail")
-SUCCESS_OUTCOMES = ("ok", "success", "succeeded", "done")
+ERROR_OUTCOMES = ("failed", "error", "failure", "fail", "errored")
+SUCCESS_OUTCOMES = ("ok", "success", "succeeded", "done", "pass", "passed")
 
 
 def _text(value) -> str:
@@ -101,9 +101,15 @@ class ActionResolver:
             return (None,)
         if outcome is not None:
             return (outcome,)
-        preferred = ERROR_OUTCOMES if is_error else SUCCESS_OUTCOMES
-        named = [o for o in tool.outcomes if o in preferred]
-        return (named[0],) if named else tool.outcomes
+        if is_error:
+            failed = [o for o in tool.outcomes if o in ERROR_OUTCOMES]
+            return (failed[0],) if failed else tool.outcomes
+        succeeded = [o for o in tool.outcomes if o in SUCCESS_OUTCOMES]
+        if succeeded:
+            return (succeeded[0],)
+        # A call that did not fail did not end in a failure outcome; the rest stay open.
+        others = tuple(o for o in tool.outcomes if o not in ERROR_OUTCOMES)
+        return others or tool.outcomes
 
     def _actions(self, target, trace_agent: str | None, is_error: bool) -> Resolved:
         name, outcome = target
@@ -147,7 +153,9 @@ class ActionResolver:
         if isinstance(event, Message):
             if event.role == "assistant" and event.receiver is None:
                 target = self._target("@reply", {}, event.content, False)
-                return self._actions(target, event.agent, False) if target else None
+                # An unmapped reply is context: chat logs do not say which replies are the
+                # spec's messages (native traces name the receiver; or use `map reply`).
+                return self._actions(target, event.agent, False) if target is not None else None
             if event.role == "user" and "@user" in self.by_trace_name:
                 target = self._target("@user", {}, event.content, False)
                 if target is not None:

@@ -208,7 +208,7 @@ class Monitor:
         appended = (self._record_history(move.pairs[0][1], move.pairs[0][0], move.successors[0], location)
                     if move.labels_changed else [])
         if move.state_bad:
-            violations += self._state_violations(move.successors, self.index, location)
+            violations += self._state_violations(move.successors, self.index, location, self.configs)
         if not commit:
             self._forget(appended)
         else:
@@ -288,11 +288,13 @@ class Monitor:
                     seen.add(check.name)
                     yield check, st, config, (raising if is_flow else None)
 
-    def _state_violations(self, configs, step_index: int, location: Location) -> list[Violation]:
+    def _state_violations(self, configs, step_index: int, location: Location, before=()) -> list[Violation]:
+        """State properties that fail in `configs` and did not already fail `before`: a state
+        that stays bad is one violation, reported where it began."""
         out = []
         for check in self.state_checks:
             bad = [c for c in configs if self.interp.state_bad(check, c)]
-            if not bad:
+            if not bad or any(self.interp.state_bad(check, c) for c in before):
                 continue
             reached = self._reached_agents(check, bad[0])
             if reached:
@@ -342,10 +344,17 @@ class Monitor:
                              f"content{where}: breaks `{prop.name}`", prop.span, chain, origin.value)
         chain = self._entry_chain(actor, check, config)
         chain += (Link(self.index, location, f"{action}: its arguments carry its context"),)
-        label = self._level_names(config[self.interp.index[conf_var(actor)]],
-                                  config[self.interp.index[integ_var(actor)]]) if actor else "its"
+        source = next((k.source for k in prop.kinds
+                       if isinstance(k, m.FlowToTool) and k.source_kind == "tool"), None)
+        if source is not None:
+            held = f"data from `{source}`"
+        elif actor:
+            held = self._level_names(config[self.interp.index[conf_var(actor)]],
+                                     config[self.interp.index[integ_var(actor)]]) + " data"
+        else:
+            held = "its data"
         return Violation(check.name, kind, self.index, location,
-                         f"{action} while its context holds {label} data: breaks `{prop.name}`",
+                         f"{action} while its context holds {held}: breaks `{prop.name}`",
                          prop.span, chain)
 
     def _level_names(self, conf: int, integ: int) -> str:

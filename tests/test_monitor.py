@@ -188,12 +188,20 @@ s -> done on go when n == 0
 """
 
 
-def test_invariant_is_reported_in_every_state_that_breaks_it():
+def test_invariant_is_reported_where_it_begins_to_fail_not_again_while_it_stays_failed():
     mon = monitor(STATE_PROPS + "property low: always n <= 0\n")
     assert mon.start_violations == ()
     per_event = run(mon, located([call("tick", agent=None), call("tick", agent=None)]))
-    assert [keys(vs) for vs in per_event] == [{("low", "invariant", 0)}, {("low", "invariant", 1)}]
+    assert [keys(vs) for vs in per_event] == [{("low", "invariant", 0)}, set()]
     assert per_event[0][0].location == at(0)
+
+
+def test_invariant_that_recovers_and_fails_again_is_reported_twice():
+    source = STATE_PROPS.replace("s -> s on tick { n = n + 1 }", "s -> s on tick { n = n + 1 }\ns -> s on reset { n = 0 }")
+    source = source.replace("event go", "event reset\nevent go")
+    mon = monitor(source + "property low: always n <= 0\n")
+    per_event = run(mon, located([call("tick", agent=None), call("reset", agent=None), call("tick", agent=None)]))
+    assert [keys(vs) for vs in per_event] == [{("low", "invariant", 0)}, set(), {("low", "invariant", 2)}]
 
 
 def test_invariant_broken_initially_is_a_start_violation_at_step_zero():
@@ -208,8 +216,7 @@ def test_invariant_broken_initially_is_a_start_violation_at_step_zero():
 def test_range_is_reported_at_the_update_that_leaves_it_and_checking_goes_on():
     mon = monitor(STATE_PROPS + "property low: always n <= 1\n")
     per_event = run(mon, located([call("tick", agent=None)] * 3))
-    assert [keys(vs) for vs in per_event] == [
-        set(), {("low", "invariant", 1)}, {("n.range", "range", 2), ("low", "invariant", 2)}]
+    assert [keys(vs) for vs in per_event] == [set(), {("low", "invariant", 1)}, {("n.range", "range", 2)}]
     # the run left the spec's ranges but is followed on: n is now 3
     assert mon.interp.value(mon.configs[0], "n") == 3
 
@@ -727,8 +734,9 @@ def test_a_chain_lists_the_read_the_handoff_and_the_send():
     mon = monitor(CHAIN)
     per_event = run(mon, located([call("read_secret", result="k"), Handoff("a", "b", "see above"),
                                   call("send", agent="b", body="x")]))
-    # `b_clean` is a state property: it stays broken after the hand-off
-    assert keys(per_event[2]) == {("no_leak", "flow", 2), ("b_clean", "flow", 2)}
+    # `b_clean` is a state property: reported at the hand-off, where it began to fail
+    assert keys(per_event[1]) == {("b_clean", "flow", 1)}
+    assert keys(per_event[2]) == {("no_leak", "flow", 2)}
     [leak] = [v for v in per_event[2] if v.property == "no_leak"]
     chain = leak.chain
     assert [link.step for link in chain] == [0, 1, 2]
@@ -742,10 +750,9 @@ def test_a_flow_to_an_agent_is_reported_with_its_chain_at_the_handoff_that_carri
     mon = monitor(CHAIN)
     per_event = run(mon, located([call("read_secret", result="k"), Handoff("a", "b", "see above"),
                                   call("read_secret", result="k")]))
-    assert [keys(vs) for vs in per_event] == [set(), {("b_clean", "flow", 1)}, {("b_clean", "flow", 2)}]
+    assert [keys(vs) for vs in per_event] == [set(), {("b_clean", "flow", 1)}, set()]
     assert "`b`" in per_event[1][0].message
-    # at the hand-off and after it (a state property stays broken), the same chain
-    assert [[link.step for link in vs[0].chain] for vs in per_event[1:]] == [[0, 1], [0, 1]]
+    assert [link.step for link in per_event[1][0].chain] == [0, 1]
 
 
 def test_a_repeated_move_reports_its_own_event_step_and_chain():
@@ -766,9 +773,9 @@ def test_a_multi_sink_flow_to_an_agent_names_the_agent_and_has_a_chain():
     mon = monitor(source)
     per_event = run(mon, located([call("read_secret", result="k"), Handoff("a", "b", "see above"),
                                   call("read_secret", result="k")]))
-    assert [keys(vs) for vs in per_event] == [set(), {("no_leak", "flow", 1)}, {("no_leak", "flow", 2)}]
+    assert [keys(vs) for vs in per_event] == [set(), {("no_leak", "flow", 1)}, set()]
     assert "`b`" in per_event[1][0].message
-    assert [link.step for link in per_event[2][0].chain] == [0, 1]
+    assert [link.step for link in per_event[1][0].chain] == [0, 1]
 
 
 def test_a_tool_source_chain_names_the_read_of_the_tool():

@@ -599,7 +599,7 @@ def test_fast_constructors_make_equal_objects():
 
 def test_samples_read_without_problems():
     items = read(SAMPLES)
-    assert [type(i) for i in items] == [Trace] * 5
+    assert len(items) >= 8 and all(type(i) is Trace for i in items)
     assert sorted({t.format for t in items}) == ["anthropic", "native", "openai", "otel"]
     assert all(t.problems == () for t in items)
 
