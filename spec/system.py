@@ -272,12 +272,13 @@ def _check(model: m.Model, prop: m.Property, steps: list[Step], src_after: dict,
     triggers: set[int] | None = None
 
     def bad_at(step: Step, condition: SExpr) -> None:
-        nonlocal triggers
-        triggers = (triggers or set()) | {step.index}
+        if triggers is not None:
+            triggers.add(step.index)
         step_bad.setdefault(step.index, []).append(condition)
 
     step_kinds = (m.Never, m.FlowToTool, m.Order, m.Count, m.SinkBound, m.IntegrityNeed, m.InRange)
-    if any(isinstance(k, step_kinds) for k in prop.kinds):
+    # Vacuity is about steps: a property with any part about states always says something.
+    if all(isinstance(k, step_kinds) for k in prop.kinds):
         triggers = set()
 
     for part, kind in enumerate(prop.kinds):

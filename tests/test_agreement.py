@@ -31,7 +31,7 @@ from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workflow_gen import PROPERTY_KINDS, traces, workflows  # noqa: E402
+from workflow_gen import traces, workflows  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_STATES = 200_000
@@ -63,38 +63,55 @@ def test_generated_workflows_are_valid_and_cover_the_language():
     generator every construct the strategy promises appears."""
     seen: set[str] = set()
 
-    @settings(max_examples=200, database=None, **SETTINGS)
+    @settings(max_examples=200, database=None, derandomize=True, **SETTINGS)
     @given(workflows())
     def collect(source):
         model = load(source).model
         seen.update(type(k).__name__ for p in model.properties for k in p.kinds)
-        seen.update(f"action:{e.action.kind}" for e in model.edges)
-        seen.update("action:outcome" for e in model.edges if e.action.outcome)
-        seen.update("action:env" for e in model.edges if e.action.agent is None)
-        seen.update("declassify" for e in model.edges if e.declassify is not None)
-        seen.update("endorse" for e in model.edges if e.endorse is not None)
-        seen.update("any" for e in model.edges for a in e.assigns if a.value is None)
-        seen.update("arith" for e in model.edges for a in e.assigns if isinstance(a.value, m.Arith))
+        seen.update("multi-sink" for p in model.properties if len(p.kinds) > 1)
+        for e in model.edges:
+            seen.add(f"action:{e.action.kind}")
+            seen.update(flag for flag, present in (
+                ("action:outcome", e.action.outcome is not None),
+                ("action:env", e.action.agent is None),
+                ("declassify", e.declassify is not None),
+                ("endorse", e.endorse is not None),
+                ("at", "At(" in repr(e.guard))) if present)
+            seen.update("any" if a.value is None else "arith" for a in e.assigns
+                        if a.value is None or isinstance(a.value, m.Arith))
         seen.update(f"sort:{type(v.sort).__name__}" for v in model.variables)
-        seen.update(f"conf:{len(model.conf.levels)}" for _ in [0])
-        seen.update("diamond" for _ in [0] if not model.conf.is_chain)
-        seen.update(f"integ:{len(model.integ.levels)}" for _ in [0])
-        seen.update(f"agents:{len(model.agents)}" for _ in [0])
-        seen.update("final" for _ in model.finals)
+        seen.update({f"conf:{len(model.conf.levels)}", f"integ:{len(model.integ.levels)}",
+                     f"agents:{len(model.agents)}", f"finals:{len(model.finals)}"})
+        if not model.conf.is_chain:
+            seen.add("diamond")
         seen.update("sink" for t in model.tools if t.sink is not None)
         seen.update("needs" for t in model.tools if t.needs is not None)
-        seen.update("at" for e in model.edges if "At(" in repr(e.guard))
 
     collect()
     wanted = {"Never", "FlowToTool", "FlowToAgent", "Order", "Count", "Always", "SinkBound",
-              "IntegrityNeed", "InRange", "Terminates", "NoDeadlock",
+              "IntegrityNeed", "InRange", "Terminates", "NoDeadlock", "multi-sink",
               "action:tool", "action:event", "action:message", "action:handoff", "action:outcome",
-              "action:env", "declassify", "endorse", "any", "arith",
+              "action:env", "declassify", "endorse", "any", "arith", "at",
               "sort:BoolSort", "sort:IntSort", "sort:EnumSort",
               "conf:1", "conf:2", "conf:3", "diamond", "integ:1", "integ:2", "integ:3",
-              "agents:1", "agents:2", "agents:3", "final", "sink", "needs", "at"}
+              "agents:1", "agents:2", "agents:3", "finals:0", "finals:1", "finals:2", "sink", "needs"}
     assert wanted <= seen, f"never generated: {sorted(wanted - seen)}"
-    assert len(PROPERTY_KINDS) == 8
+
+
+def test_generator_name_pools_are_disjoint_and_avoid_keywords():
+    from ast_strategies import KEYWORDS
+
+    import workflow_gen as gen
+
+    conf = {n for chain in gen.CONF_CHAINS.values() for n in chain} | set(gen.CONF_DIAMOND) | {"public"}
+    integ = {n for chain in gen.INTEG_CHAINS.values() for n in chain} | {"trusted"}
+    enum_values = {f"{v}_{w}" for v in gen.ENUM_VARS for w in gen.ENUM_MEMBERS}
+    pools = [set(p) for p in (gen.AGENT_POOL, gen.TOOL_POOL, gen.EVENT_POOL, gen.STATE_POOL,
+                              gen.PARAM_POOL, gen.OUTCOME_POOL, gen.BOOL_VARS, gen.INT_VARS,
+                              gen.ENUM_VARS)] + [conf, integ, enum_values]
+    union = set().union(*pools)
+    assert sum(len(p) for p in pools) == len(union), "two pools share a name"
+    assert not union & KEYWORDS
 
 
 # ---------------------------------------------------------------- random concrete runs
