@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wfcheck.spec import model as m
 
@@ -44,9 +44,13 @@ def matches(match: m.Match, arguments: dict, output: str | None, is_error: bool)
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """The model actions an event may be (several when the outcome is not known), or why
-    it is none (`problem`)."""
+    it is none (`problem`). `key` identifies the actions cheaply (the monitor's cache key)."""
     actions: tuple[m.Action, ...]
     problem: str | None = None
+    key: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", hash(self.actions))
 
 
 class ActionResolver:
@@ -151,18 +155,28 @@ class ActionResolver:
                 return Resolved((), f"the spec has no hand-off from `{event.agent}` to `{event.receiver}`")
             return Resolved((m.Action("handoff", "handoff", sender, receiver),))
         if isinstance(event, Message):
-            if event.role == "assistant" and event.receiver is None:
-                target = self._target("@reply", {}, event.content, False)
-                # An unmapped reply is context: chat logs do not say which replies are the
-                # spec's messages (native traces name the receiver; or use `map reply`).
-                return self._actions(target, event.agent, False) if target is not None else None
-            if event.role == "user" and "@user" in self.by_trace_name:
-                target = self._target("@user", {}, event.content, False)
-                if target is not None:
-                    return self._actions(target, None, False)
-            sender = self.agent(event.agent) or self.agent(event.role)
-            receiver = self.agent(event.receiver) if event.receiver else self._default_receiver(sender)
-            if ("message", sender, receiver) in self.message_pairs:
-                return Resolved((m.Action("message", "message", sender, receiver),))
-            return None
+            key = ("message", event.role, event.agent, event.receiver)
+            if key in self._cache:
+                return self._cache[key]
+            resolved = self._resolve_message(event)
+            if not ((event.role == "assistant" and "@reply" in self.conditional)
+                    or (event.role == "user" and "@user" in self.conditional)):
+                self._cache[key] = resolved
+            return resolved
+        return None
+
+    def _resolve_message(self, event: Message) -> Resolved | None:
+        if event.role == "assistant" and event.receiver is None:
+            target = self._target("@reply", {}, event.content, False)
+            # An unmapped reply is context: chat logs do not say which replies are the
+            # spec's messages (native traces name the receiver; or use `map reply`).
+            return self._actions(target, event.agent, False) if target is not None else None
+        if event.role == "user" and "@user" in self.by_trace_name:
+            target = self._target("@user", {}, event.content, False)
+            if target is not None:
+                return self._actions(target, None, False)
+        sender = self.agent(event.agent) or self.agent(event.role)
+        receiver = self.agent(event.receiver) if event.receiver else self._default_receiver(sender)
+        if ("message", sender, receiver) in self.message_pairs:
+            return Resolved((m.Action("message", "message", sender, receiver),))
         return None

@@ -75,6 +75,9 @@ class Verdict:
         return not self.violations
 
 
+CLEAN = Verdict()
+
+
 def _dimension(kind) -> str:
     """The history a flow part follows: confidentiality, integrity, or reads of a tool."""
     source_kind = getattr(kind, "source_kind", None)
@@ -90,6 +93,7 @@ class _Move:
     """The effect of one action on the monitor's configurations (see Monitor._move)."""
     problem: str | None = None
     candidates: tuple = ()
+    actions: tuple = ()            # the actions this move takes one of
     pairs: tuple = ()              # (configuration, step) taken
     forced: bool = False           # no candidate was enabled: a deviation, taken anyway
     successors: tuple = ()
@@ -154,13 +158,14 @@ class Monitor:
     # ------------------------------------------------------------ public API
     def check(self, event) -> Verdict:
         """Would `event` violate a property if it happened now? Changes nothing."""
-        return Verdict(tuple(self._process(event, commit=False)))
+        violations = self._process(event, commit=False)
+        return Verdict(tuple(violations)) if violations else CLEAN
 
     def step(self, event) -> Verdict:
         """Take `event` and return the violations it causes."""
         violations = self._process(event, commit=True)
         self.index += 1
-        return Verdict(tuple(violations))
+        return Verdict(tuple(violations)) if violations else CLEAN
 
     def finish(self, location: Location | None = None) -> Verdict:
         """The run has ended: report a `terminates` property if no final state was reached."""
@@ -191,13 +196,15 @@ class Monitor:
         if not resolved.actions:
             return [Violation(None, "deviation", self.index, location, resolved.problem or "not in the spec")]
         values = self.precision == "values"
-        move = None if values else self._cache.get((self.configs, resolved.actions))
+        move = None if values else self._cache.get((self.configs, resolved.key))
+        if move is not None and move.actions != resolved.actions:
+            move = None  # two action sets with the same hash: compute, do not trust the cache
         if move is None:
             move = self._move(resolved.actions, event.arguments if values and isinstance(event, ToolCall) else None)
             if not values:
                 if len(self._cache) >= MAX_CACHED_MOVES:
                     self._cache.clear()
-                self._cache[(self.configs, resolved.actions)] = move
+                self._cache[(self.configs, resolved.key)] = move
         if move.problem is not None:
             return [Violation(None, "deviation", self.index, location, move.problem)]
         violations: list[Violation] = []
@@ -222,7 +229,8 @@ class Monitor:
         of (configurations, actions) except for the arguments in values precision."""
         candidates = tuple(st for a in actions for st in self.steps_by_action.get(a, ()))
         if not candidates:
-            return _Move(problem=f"{describe_action(actions[0])}: no transition of the spec takes this action")
+            return _Move(problem=f"{describe_action(actions[0])}: no transition of the spec takes this action",
+                         actions=actions)
         pairs = tuple((c, st) for c in self.configs for st in candidates if self.interp.enabled(c, st))
         forced = not pairs
         if forced:
@@ -237,7 +245,7 @@ class Monitor:
         state_bad = any(self.interp.state_bad(check, c) for check in self.state_checks for c in successors)
         before, after = pairs[0][0], successors[0]
         labels_changed = any(before[i] != after[i] for i in self.label_slots)
-        return _Move(None, candidates, pairs, forced, successors, step_bad, state_bad, labels_changed)
+        return _Move(None, candidates, actions, pairs, forced, successors, step_bad, state_bad, labels_changed)
 
     def _deviation(self, action: m.Action, candidates, location: Location) -> Violation:
         here = set(self.states)

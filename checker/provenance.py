@@ -71,6 +71,23 @@ class ValueOrigin:
     sources: frozenset[str]   # tracked tools whose results held it (and no user content did)
 
 
+class _Texts:
+    """Append-only texts per key (per label class, per tracked tool, the user's words)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple, list[str]] = {}
+
+    def add(self, key: tuple, text: str) -> None:
+        self.parts.setdefault(key, []).append(text)
+
+    def has(self, key: tuple) -> bool:
+        return key in self.parts
+
+    def holds(self, key: tuple, value: str) -> bool:
+        """Some text under `key` holds `value` (see `ValueIndex._holds`)."""
+        return any(ValueIndex._holds(text, value) for text in self.parts.get(key, ()))
+
+
 class ValueIndex:
     """The content seen so far in a trace, by label class (conf, integ) and by source tool."""
 
@@ -78,9 +95,9 @@ class ValueIndex:
         self.conf, self.integ = conf, integ
         self.tracked = tracked
         self._by_label: dict[tuple[int, int], list[tuple[int, str]]] = {}
-        self._joined: dict[tuple[int, int], str] = {}
-        self._by_source: dict[str, str] = {}
-        self._not_from_tools = ""   # the user's and system's words: values there are nobody's taint
+        # Texts per label class, per tracked tool, and the user's and system's words (values
+        # there are nobody's taint), searched part by part: appending is constant time.
+        self._texts = _Texts()
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
             from_user: bool = False) -> None:
@@ -91,11 +108,11 @@ class ValueIndex:
         text = text.lower()
         key = (conf, integ)
         self._by_label.setdefault(key, []).append((step, text))
-        self._joined[key] = self._joined.get(key, "") + "\x00" + text
+        self._texts.add(("label", key), text)
         if tool in self.tracked:
-            self._by_source[tool] = self._by_source.get(tool, "") + "\x00" + text
+            self._texts.add(("tool", tool), text)
         if from_user:
-            self._not_from_tools += "\x00" + text
+            self._texts.add(("user",), text)
 
     @staticmethod
     def _holds(text: str, value: str) -> bool:
@@ -106,8 +123,8 @@ class ValueIndex:
 
     def origin(self, value: str) -> ValueOrigin:
         conf, integ, first = None, None, None
-        for (c, i), joined in self._joined.items():
-            if self._holds(joined, value):
+        for (c, i) in self._by_label:
+            if self._texts.holds(("label", (c, i)), value):
                 conf = c if conf is None else self.conf.meet(conf, c)
                 integ = i if integ is None else self.integ.join(integ, i)
         if conf is None:
@@ -116,8 +133,8 @@ class ValueIndex:
             if self._holds(text, value):
                 first = step
                 break
-        sources = frozenset(t for t, joined in self._by_source.items()
-                            if self._holds(joined, value) and not self._holds(self._not_from_tools, value))
+        sources = frozenset(t for t in self.tracked if self._texts.has(("tool", t))
+                            and self._texts.holds(("tool", t), value) and not self._texts.holds(("user",), value))
         return ValueOrigin(value, conf, integ, first, sources)
 
     def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:

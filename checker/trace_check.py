@@ -14,10 +14,12 @@ otherwise 0.
 """
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
@@ -209,6 +211,19 @@ def check_trace(monitor: Monitor, trace: Trace) -> TraceResult:
 # ---------------------------------------------------------------- files
 
 
+@contextmanager
+def _fewer_collections():
+    """Collect young objects less often while reading: a long trace's events live until its
+    last line, and the default threshold makes the collector rescan them again and again
+    (measured: 5.4-6.8 against 3.9 us/event on 10,000-event traces)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 def _check_file(monitor: Monitor, path: str, input_format: str | None,
                 on_trace: Callable[[int], None] | None = None) -> tuple[list[TraceResult], list[ReadProblem]]:
     """Check the traces of one file; `on_trace(n)` after each, with the number so far."""
@@ -216,13 +231,14 @@ def _check_file(monitor: Monitor, path: str, input_format: str | None,
 
     results: list[TraceResult] = []
     unreadable: list[ReadProblem] = []
-    for item in read_file(path, input_format):
-        if isinstance(item, ReadProblem):
-            unreadable.append(item)
-        else:
-            results.append(check_trace(monitor, item))
-            if on_trace is not None:
-                on_trace(len(results) + len(unreadable))
+    with _fewer_collections():
+        for item in read_file(path, input_format):
+            if isinstance(item, ReadProblem):
+                unreadable.append(item)
+            else:
+                results.append(check_trace(monitor, item))
+                if on_trace is not None:
+                    on_trace(len(results) + len(unreadable))
     return results, unreadable
 
 

@@ -381,7 +381,7 @@ CHECK_EVENTS = [
 
 def _snapshot(mon: Monitor):
     return (list(mon.configs), mon.index, copy.deepcopy(mon.history),
-            copy.deepcopy(mon.values._joined), copy.deepcopy(mon.values._by_source))
+            copy.deepcopy(mon.values._by_label), copy.deepcopy(mon.values._texts.parts))
 
 
 @pytest.mark.parametrize("precision", ["conservative", "values"])
