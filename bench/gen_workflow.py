@@ -7,12 +7,16 @@ states: an entry where work is handed over, work states where agents call tools 
 them), a review where a reviewer approves or sends the work back, and an exit. Tools are
 drawn from templates of the usual agent tools (web search, secret stores, e-mail, shell,
 payments, sanitizers, redaction); variables are retry counters, approval flags and status
-enums, each owned by a few stages and reset when its stage is left, which keeps the explicit
-state space small (about 10^5 configurations at the default size). Properties of every kind
-are drawn from templates that sometimes hold and sometimes do not (a guard left out, a
-channel without redaction, a retry loop without a bound).
+enums, each owned by a few stages, and whatever a stage may change is reset when it is left
+(only the `refunds` budget is global). The reachable state space thus grows with the number
+of stages rather than exponentially with the variables: 5*10^3 to 4*10^4 configurations at
+the default size, about 10^5 at 400 states and 20 variables. Properties of every kind are
+drawn from templates that sometimes hold by construction (a redacting or reviewed sink, the
+flag or budget that guards a tool) and otherwise usually fail (a guard left out, a channel
+without redaction, a retry counter without a bound).
 
 The same arguments and seed always give the same text; `generate(...)` is the library form.
+At least 6 states and 2 tools are generated whatever is asked.
 """
 from __future__ import annotations
 
@@ -189,7 +193,8 @@ class _Generator:
                 text += f" when {tool.guard_flag}"
             bump = f"{counter.name} = {counter.name} + 1"
             tool.writes += (counter.name,)
-        elif flags and tool.template in ("issue_refund", "deploy_service", "publish_report") and self.rng.random() < 0.6:
+        elif (flags and tool.template in ("issue_refund", "deploy_service", "publish_report")
+              and self.rng.random() < 0.6):
             tool.guarded = True
             tool.guard_flag = self.rng.choice(flags).name
             text += f" when {tool.guard_flag}"
@@ -252,7 +257,8 @@ class _Generator:
         flags = [v for v in stage.variables if v.kind == "bool" and v.name in self.set_so_far]
         self.set_so_far -= {v.name for v in flags}  # they may be unset again later
         sender = user if user != worker else self.agents[-1]
-        out.append(f"{entry} -> {work[0] if work else exit_} on {self._message(rng.choice(['message', 'handoff']), sender, worker)}"
+        welcome = self._message(rng.choice(["message", "handoff"]), sender, worker)
+        out.append(f"{entry} -> {work[0] if work else exit_} on {welcome}"
                    + (f" {{ {entry_updates} }}" if entry_updates else ""))
         tools = stage.tools or [rng.choice(self.all_tools)]
         for j, state in enumerate(work):

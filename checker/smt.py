@@ -16,6 +16,7 @@ measurements, in docs/encoding.md.
 """
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -26,12 +27,14 @@ from wfcheck.spec import model as m
 from wfcheck.spec.system import FALSE, Check, LevelSort, System
 
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
-from .smt_encode import PC, Encoding, SystemTerms, describe, horn, initial_config, successor
+from .smt_encode import PC, Encoding, SystemTerms, describe, evaluate, horn, initial_config, successor
 
 ENGINE = "smt"
 INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
-QUICK_SHARE = 0.3      # then BMC runs to the bound, or for this share of the time left
-SPACER_SHARE = 0.7     # then Spacer, for this share of the time left (all if BMC is done)
+FIRST_SLICE = 0.1      # seconds; then BMC and Spacer take turns, each slice twice the last
+SIMULATION_SECONDS = 1.0   # at most, and at most a tenth of the time
+SIMULATION_WALKS = 200     # random runs ...
+SIMULATION_LENGTH = 40     # ... of at most this many times `bound` steps
 
 
 # ---------------------------------------------------------------- certificates
@@ -61,10 +64,43 @@ class Certificate:
     loop_free: bool = False
     term: object = field(default=None, compare=False, repr=False)  # the z3 term of `formula`
 
+    def holds(self, config: dict) -> bool:
+        """`formula` in a configuration shaped like a counterexample's (`Run.configs`). For
+        the liveness-to-safety symbols, the copy is that of a run that saved nothing: give
+        `l2s.saved` False and `l2s.copy.*` the initial configuration's values."""
+        kinds = {name: (kind, values) for name, kind, values in self.symbols}
+        pairs = []
+        for const in _free_constants(self.term):
+            name = const.decl().name()
+            kind, values = kinds[name]
+            value = config[name]
+            if kind in ("state", "enum", "level"):
+                value = values.index(value)
+            if const.sort() == z3.BoolSort():
+                pairs.append((const, z3.BoolVal(bool(value))))
+            elif z3.is_bv(const):
+                pairs.append((const, z3.BitVecVal(value, const.size())))
+            else:
+                pairs.append((const, z3.IntVal(value)))
+        return z3.is_true(z3.simplify(z3.substitute(self.term, *pairs)))
+
     def to_json(self) -> dict:
         return {"method": self.method, "formula": self.formula, "k": self.k,
                 "symbols": [[n, kind, list(vals)] for n, kind, vals in self.symbols],
                 "by_state": dict(self.by_state), "loop_free": self.loop_free}
+
+
+def _free_constants(term: z3.ExprRef) -> list[z3.ExprRef]:
+    out, seen, todo = {}, set(), [term]
+    while todo:
+        t = todo.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out[t.decl().name()] = t
+        todo.extend(t.children())
+    return list(out.values())
 
 
 def _symbol(name: str, var, system: System) -> tuple[str, str, tuple]:
@@ -79,12 +115,13 @@ def _symbol(name: str, var, system: System) -> tuple[str, str, tuple]:
     return (name, "level", system.lattice(sort.dimension).levels)
 
 
-def _symbols(enc: Encoding, l2s: bool) -> tuple:
+def _symbols(enc: Encoding, l2s: bool, keep: set[str] | None = None) -> tuple:
     system = enc.terms.system
-    out = [(PC, "state", system.model.states)] + [_symbol(v.name, v, system) for v in enc.vars]
+    tracked = [v for v in enc.vars if keep is None or v.name in keep]
+    out = [(PC, "state", system.model.states)] + [_symbol(v.name, v, system) for v in tracked]
     if l2s:
         out += [("l2s.saved", "bool", ()), (f"l2s.copy.{PC}", "state", system.model.states)]
-        out += [_symbol(f"l2s.copy.{v.name}", v, system) for v in enc.vars]
+        out += [_symbol(f"l2s.copy.{v.name}", v, system) for v in tracked]
     return tuple(out)
 
 
@@ -100,6 +137,9 @@ class _Budget:
 
     def share(self, fraction: float) -> "_Budget":
         return _Budget(max(0.0, self.deadline - time.perf_counter()) * fraction, self)
+
+    def within(self, seconds: float) -> "_Budget":
+        return _Budget(seconds, self)
 
     def left_ms(self) -> int:
         return max(1, int((self.deadline - time.perf_counter()) * 1000))
@@ -182,7 +222,8 @@ class _Bmc:
         return result, model
 
     def run(self, depth: int, budget: _Budget, lasso: bool):
-        """Explore up to `depth`: ("violated", Run) | ("paused", None) when `budget` ran out."""
+        """Explore up to `depth`: ("violated", Run) | ("done", None) | ("paused", None) when
+        `budget` ran out."""
         enc = self.enc
         while self.explored < depth:
             k = self.explored + 1
@@ -221,7 +262,7 @@ class _Bmc:
                 self.watched = result == z3.sat
                 if result == z3.unknown:
                     self.watch = None
-            if budget.over and self.explored < depth:
+            if self.explored < depth and budget.over:
                 return "paused", None
         return "done", None
 
@@ -330,24 +371,93 @@ class _Induction:
         return True if result == z3.unsat else (False if result == z3.sat else None)
 
 
-def _spacer(enc: Encoding, loop_states: set[str] | None, budget: _Budget):
+def _interpretation(model: z3.ModelRef, predicate: z3.FuncDeclRef, args: list, budget: _Budget) -> z3.BoolRef:
+    """The predicate's interpretation in `model` applied to `args` (its de Bruijn
+    variable i is argument i). Evaluating `predicate(*args)` instead would use the values
+    the model happens to give to constants named like the arguments."""
+    interp = model[predicate]
+    if interp is None:
+        return z3.BoolVal(True)
+    if isinstance(interp, z3.FuncInterp):
+        result = z3.substitute_vars(interp.else_value(), *args)
+        for i in range(interp.num_entries() - 1, -1, -1):
+            entry = interp.entry(i)
+            key = z3.And([a == entry.arg_value(j) for j, a in enumerate(args)])
+            result = z3.If(key, entry.value(), result)
+    else:  # pragma: no cover - z3 reports a FuncInterp for predicates with arguments
+        result = z3.substitute_vars(interp, *args)
+    result = z3.simplify(result)
+    if _has_quantifier(result):
+        # States z3 inlined come back as projections (`exists k!1. ...`): eliminate them,
+        # so that the certificate is quantifier-free and cheap to check.
+        goal = z3.Goal()
+        goal.add(result)
+        try:
+            tactic = z3.TryFor(z3.Then(z3.Tactic("qe"), z3.Tactic("simplify")), budget.left_ms())
+            result = z3.simplify(tactic(goal).as_expr())
+        except z3.Z3Exception:
+            pass  # kept as it is: the check of the clauses decides
+    return result
+
+
+def _has_quantifier(term: z3.ExprRef) -> bool:
+    seen, todo = set(), [term]
+    while todo:
+        t = todo.pop()
+        if z3.is_quantifier(t):
+            return True
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        todo.extend(t.children())
+    return False
+
+
+def _repair(problem, invariants: dict, budget: _Budget, rounds: int = 20) -> bool:
+    """Check the invariant against every clause, and mend it where it fails: z3 inlines
+    predicates of states with one way in or out, and the interpretations it reports for
+    them can be too weak (often `true`). Such a state gets the weakest interpretation
+    that makes its own clauses hold; its predecessors then hold by the proof z3 found for
+    the inlined clauses. False when it does not check in the end."""
+    for _ in range(rounds):
+        failing = problem.failing(invariants, budget.left_ms())
+        if failing is None:
+            return False
+        if not failing:
+            return True
+        states = {c.premise[0] for c in failing if c.premise is not None}
+        if not states:  # the initial configuration is not in: nothing to mend
+            return False
+        for state in states:
+            invariants[state] = problem.weakest(state, invariants)
+    return False
+
+
+def _spacer(enc: Encoding, loop_states: set[str] | None, budget: _Budget, keep: set[str] | None = None):
     """("proved", Certificate) | ("reachable", None) | ("unknown", reason). A proof's
-    invariant is checked against the clauses before it is believed."""
-    problem = horn(enc, loop_states)
-    predicates = problem.predicates()
+    invariant is checked against the clauses before it is believed. With `keep`, of a
+    localization abstraction (see `horn`): "reachable" then says nothing."""
+    # A HORN solver that timed out must not be asked again (z3 4.x crashes): each attempt
+    # gets a fresh one, over clauses built once.
+    key = ("horn", frozenset(loop_states) if loop_states is not None else None,
+           frozenset(keep) if keep is not None else None)
+    if key not in enc.cache:
+        problem = horn(enc, loop_states, keep)
+        predicates = problem.predicates()
+        enc.cache[key] = (problem, predicates, problem.quantified(predicates))
+    problem, predicates, clauses = enc.cache[key]
     solver = z3.SolverFor("HORN")
     solver.set("timeout", budget.left_ms())
-    solver.add(problem.quantified(predicates))
+    solver.add(clauses)
     result = solver.check()
     if result == z3.unsat:
         return "reachable", None
     if result != z3.sat:
         return "unknown", solver.reason_unknown() or "unknown"
     model = solver.model()
-    invariants = {st: z3.simplify(model.eval(p(*problem.args), model_completion=True))
-                  for st, p in predicates.items()}
-    if not problem.holds(invariants, budget.left_ms()):
-        return "unknown", "the CHC engine's invariant did not check"  # pragma: no cover
+    invariants = {st: _interpretation(model, p, problem.args, budget) for st, p in predicates.items()}
+    if not _repair(problem, invariants, budget):
+        return "unknown", "the CHC engine's invariant did not check"
     values = enc.terms.values
     pc = enc.terms.cur[PC]
     parts, by_state = [], []
@@ -357,8 +467,77 @@ def _spacer(enc: Encoding, loop_states: set[str] | None, budget: _Budget):
         if not z3.is_false(inv):
             parts.append(z3.And(pc == values.state_index[state], inv))
     term = z3.simplify(z3.Or(parts)) if parts else z3.BoolVal(False)
-    return "proved", Certificate("spacer", term.sexpr(), None, _symbols(enc, loop_states is not None),
+    return "proved", Certificate("spacer", term.sexpr(), None, _symbols(enc, loop_states is not None, keep),
                                  tuple(by_state), False, term)
+
+
+# ---------------------------------------------------------------- simulation
+
+
+class _Simulation:
+    """Random runs on concrete values of the in-cone variables (the same meaning as the
+    interpreter's, via `smt_encode.evaluate`), seeded so that results repeat. A run that
+    violates the property shows that a violation exists (the solvers need not look for
+    one); a run in which a step of `watch` (indices) is enabled shows the property is
+    not vacuous. Neither is a shortest run, so neither is reported as a counterexample."""
+
+    def __init__(self, enc: Encoding, watch: frozenset | None) -> None:
+        self.enc = enc
+        system = enc.terms.system
+        self.system = system
+        self.values = enc.terms.values
+        names = {v.name for v in enc.vars}
+        self.moves: dict[str, list] = {}
+        for choice in enc.choices:
+            step = choice.step
+            self.moves.setdefault(step.source, []).append((
+                step, enc.check.step_bad.get(step.index), dict(enc._assigns(step, names)),
+                watch is not None and any(st.index in watch for st in choice.steps)))
+        self.rng = random.Random(0)
+        self.finals = set(system.model.finals)
+        self.violation: int | None = None     # the length of a violating run found
+        self.watched = False
+
+    def run(self, budget: _Budget, length: int, walks: int) -> None:
+        enc, system = self.enc, self.system
+        start = {PC: system.model.initial}
+        start.update((v.name, v.init) for v in enc.vars)
+        bad = enc.check.state_bad
+        if evaluate(bad, start, system):
+            self.violation = 0
+            return
+        for _ in range(walks):
+            config = start
+            for i in range(length):
+                options = []
+                for step, step_bad, assigns, watched in self.moves.get(config[PC], ()):
+                    if not evaluate(step.guard, config, system):
+                        continue
+                    self.watched = self.watched or watched
+                    if step_bad is not None and evaluate(step_bad, config, system):
+                        self.violation = i + 1
+                        return
+                    if evaluate(step.range_ok, config, system):
+                        options.append((step, assigns))
+                if not options or budget.over:
+                    break
+                # Runs that end early see little: leave for a final state only now and then.
+                onward = [o for o in options if o[0].target not in self.finals]
+                if onward and len(onward) < len(options) and self.rng.random() < 0.9:
+                    options = onward
+                step, assigns = self.rng.choice(options)
+                nxt = dict(config)
+                nxt[PC] = step.target
+                for name, value in assigns.items():
+                    var = enc.terms.var_by_name[name]
+                    nxt[name] = (self.rng.choice(self.values.all_values(var)) if value is None
+                                 else evaluate(value, config, system))
+                config = nxt
+                if evaluate(bad, config, system):
+                    self.violation = i + 1
+                    return
+            if budget.over:
+                return
 
 
 # ---------------------------------------------------------------- the search
@@ -379,61 +558,92 @@ def _loop_states(system: System) -> set[str]:
 
 
 def _search(enc: Encoding, liveness: bool, bound: int, budget: _Budget,
-            watch: tuple | None = None, need_run: bool = True) -> _Outcome:
-    """BMC to depth 1 and k-induction for k <= 1; BMC to `bound` (for a share of the
-    time); Spacer; BMC to `bound`. With `need_run` False (only whether a violation exists
-    matters) Spacer goes before the deep BMC. `watch`: see `_Bmc`."""
+            triggers: frozenset | None = None, need_run: bool = True) -> _Outcome:
+    """BMC to depth 1 and k-induction for k <= 1; then BMC (incremental) and Spacer
+    (restarted) take turns with doubling time slices, so that whichever decides first
+    costs at most about three times what it needs alone; after the first turn, random
+    simulation looks for a violation (then Spacer is not needed: only BMC's shortest
+    counterexample is). Once BMC has reached `bound`, Spacer gets all the time left. With
+    `need_run` False, knowing that a violation exists is enough. `triggers`: steps to
+    watch for (see `_Outcome.watched`)."""
     loops = _loop_states(enc.terms.system) if liveness else set()
     lasso = bool(loops)
-    bmc = _Bmc(enc, bound, loops, watch)
+    bmc = _Bmc(enc, bound, loops, enc.enabled(triggers) if triggers is not None else None)
+    simulation = _Simulation(enc, triggers)
     total = max(0.0, budget.deadline - time.perf_counter())
+    reachable = False
 
     def outcome(status: str, **kw) -> _Outcome:
-        return _Outcome(status, depth=max(bmc.explored, 0), watched=bmc.watched, **kw)
+        return _Outcome(status, depth=max(bmc.explored, 0), reachable=reachable,
+                        watched=bmc.watched or simulation.watched, **kw)
 
     def explore(depth: int, slice_: _Budget) -> _Outcome | None:
         status, run = bmc.run(depth, slice_, lasso)
         if status == VIOLATED:
-            return _Outcome(VIOLATED, run=run, depth=len(run) - 1, watched=bmc.watched)
+            return _Outcome(VIOLATED, run=run, depth=len(run) - 1, reachable=True, watched=bmc.watched)
         if status == "paused" and budget.over:
             return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
         return None
 
-    found = explore(min(bound, INDUCTION_DEPTH), budget.share(QUICK_SHARE))
+    found = explore(min(bound, INDUCTION_DEPTH), budget)
     if found:
         return found
     if not lasso:
         induction = _Induction(enc)
         for k in range(min(INDUCTION_DEPTH, bmc.explored) + 1):
-            proved = induction.step(k, budget.share(0.5))
-            if proved:
+            if induction.step(k, budget.within(max(FIRST_SLICE, 0.05 * total))):
                 term = z3.simplify(z3.Not(induction.bad))
                 certificate = Certificate("k-induction", term.sexpr(), k, _symbols(enc, False),
                                           loop_free=liveness, term=term)
                 return outcome(PROVED, certificate=certificate)
-    if need_run:
-        found = explore(bound, budget.share(QUICK_SHARE))
+    slice_, detail, turn = FIRST_SLICE, "not tried", 0
+    core = None if liveness else enc.core()
+    if core is not None and len(core) == len(enc.vars):
+        core = None   # nothing to abstract away
+    while True:
+        if turn == (1 if need_run else 0):
+            simulation.run(budget.within(min(SIMULATION_SECONDS, total * 0.1)),
+                           SIMULATION_LENGTH * max(bound, 1), SIMULATION_WALKS)
+            if simulation.violation is not None:
+                reachable = True
+                if not need_run:
+                    return outcome(VIOLATED)
+        turn += 1
+        found = explore(bound, budget.within(slice_))
         if found:
             return found
-    spacer_budget = budget if bmc.explored >= bound or not need_run else budget.share(SPACER_SHARE)
-    verdict, detail = _spacer(enc, loops if lasso else None, spacer_budget)
-    if verdict == "proved":
-        if liveness and not lasso:
-            detail = Certificate(detail.method, detail.formula, None, detail.symbols, detail.by_state,
-                                 True, detail.term)
-        return outcome(PROVED, certificate=detail)
-    reachable = verdict == "reachable"
-    if reachable and not need_run:
-        return outcome(VIOLATED, reachable=True)
-    found = explore(bound, budget)
-    if found:
-        found.reachable = reachable
-        return found
-    if reachable:
-        reason = f"a violation exists, but none within {bound} steps"
+        done = bmc.explored >= bound
+        if not reachable and core is not None:
+            # First, and then for half of each turn: the localization abstraction.
+            verdict, abstract = _spacer(enc, None, budget.share(0.5) if done else budget.within(slice_),
+                                        keep=core)
+            if verdict == "proved":
+                return outcome(PROVED, certificate=abstract)
+            if verdict == "reachable":
+                core = None
+        if not reachable:
+            verdict, detail = _spacer(enc, loops if lasso else None, budget if done else budget.within(slice_))
+            if verdict == "proved":
+                if liveness and not lasso:
+                    detail = Certificate(detail.method, detail.formula, None, detail.symbols,
+                                         detail.by_state, True, detail.term)
+                return outcome(PROVED, certificate=detail)
+            reachable = verdict == "reachable"
+            if reachable and not need_run:
+                return outcome(VIOLATED)
+        if done:
+            break
+        if budget.over:
+            return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
+        slice_ *= 2
+    if simulation.violation is not None:
+        reason = (f"a violation exists (a random run of {simulation.violation} steps shows it), "
+                  f"but none within {bound} steps")
+    elif reachable:
+        reason = f"a violation exists (the CHC engine shows it), but none within {bound} steps"
     else:
         reason = f"no violation within {bound} steps, and no proof ({detail})"
-    return outcome(UNKNOWN, reason=reason, reachable=reachable)
+    return outcome(UNKNOWN, reason=reason)
 
 
 def _vacuity_check(check: Check, system: System) -> Check:
@@ -444,11 +654,11 @@ def _vacuity_check(check: Check, system: System) -> Check:
                  step_condition=guards, state_bad=FALSE, liveness=False, triggers=None)
 
 
-def _excludes(invariant: z3.BoolRef, condition: z3.BoolRef, enc: Encoding) -> bool:
+def _excludes(invariant: z3.BoolRef, condition: z3.BoolRef, enc: Encoding, budget: _Budget) -> bool:
     """The inductive invariant (an over-approximation of the reachable configurations)
     rules `condition` out."""
     solver = z3.Solver()
-    solver.set("timeout", 2000)
+    solver.set("timeout", budget.left_ms())
     solver.add(invariant, condition, enc.domain)
     return solver.check() == z3.unsat
 
@@ -460,8 +670,8 @@ def _check(terms: SystemTerms, check: Check, bound: int, timeout: float) -> Prop
     started = time.perf_counter()
     budget = _Budget(timeout)
     enc = Encoding(terms, check)
-    triggers = enc.enabled(check.triggers) if check.triggers is not None else None
-    outcome = _search(enc, check.liveness, bound, budget, watch=triggers)
+    triggers = check.triggers
+    outcome = _search(enc, check.liveness, bound, budget, triggers)
     details: dict = {"cone": len(enc.vars), "choices": len(enc.choices)}
 
     def done(status: str, **kw) -> PropertyResult:
@@ -474,7 +684,7 @@ def _check(terms: SystemTerms, check: Check, bound: int, timeout: float) -> Prop
         # A property about steps holds vacuously when none of them can ever be taken (with
         # no state condition, that alone proves it); BMC may have seen one taken already,
         # and the invariant of the proof may rule them all out.
-        if outcome.status == PROVED and _excludes(outcome.certificate.term, triggers[0], enc):
+        if outcome.status == PROVED and _excludes(outcome.certificate.term, enc.enabled(triggers)[0], enc, budget):
             details["method"] = outcome.certificate.method
             return done(VACUOUS)
         trigger = _search(Encoding(terms, _vacuity_check(check, terms.system)), False, bound, budget,

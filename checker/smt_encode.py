@@ -21,6 +21,7 @@ concretely (`complete_run`). Steps that look the same inside the cone are merged
 """
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -55,8 +56,8 @@ def index_range(term: z3.ExprRef, count: int) -> z3.BoolRef:
 # ---------------------------------------------------------------- values
 
 
-def z3_sort(sort) -> z3.SortRef:
-    return z3.BoolSort() if isinstance(sort, m.BoolSort) else z3.IntSort()
+LEVEL_ENCODING = "bv"   # label levels: "int" or "bv" (bit-vectors)
+ENUM_ENCODING = "bv"    # enum members: "int" or "bv"
 
 
 class Values:
@@ -67,20 +68,44 @@ class Values:
         self.states = system.model.states
         self.state_index = {name: i for i, name in enumerate(self.states)}
         self.member_index: dict[str, int] = {}
+        self.member_sort: dict[str, m.EnumSort] = {}
         for var in system.vars:
             if isinstance(var.sort, m.EnumSort):
                 for i, member in enumerate(var.sort.members):
                     self.member_index[member] = i
+                    self.member_sort[member] = var.sort
+
+    def sort(self, sort) -> z3.SortRef:
+        """The z3 sort of a variable's sort."""
+        if isinstance(sort, m.BoolSort):
+            return z3.BoolSort()
+        if isinstance(sort, s.LevelSort) and LEVEL_ENCODING == "bv":
+            return self.level_sort(sort.dimension)
+        if isinstance(sort, m.EnumSort) and ENUM_ENCODING == "bv":
+            return z3.BitVecSort(max(1, (len(sort.members) - 1).bit_length()))
+        return z3.IntSort()
+
+    def level_sort(self, dimension: str) -> z3.SortRef:
+        return z3.BitVecSort(max(1, self.system.lattice(dimension).top.bit_length()))
+
+    def level(self, dimension: str, index: int) -> z3.ExprRef:
+        if LEVEL_ENCODING == "bv":
+            return z3.BitVecVal(index, self.level_sort(dimension))
+        return z3.IntVal(index)
 
     def constant(self, value) -> z3.ExprRef:
         if isinstance(value, bool):
             return z3.BoolVal(value)
         if isinstance(value, int):
             return z3.IntVal(value)
+        if ENUM_ENCODING == "bv":
+            return z3.BitVecVal(self.member_index[value], self.sort(self.member_sort[value]))
         return z3.IntVal(self.member_index[value])
 
     def encode(self, var: s.SysVar, value) -> z3.ExprRef:
         """A configuration value (levels as indices, enums as names) as a z3 constant."""
+        if isinstance(var.sort, s.LevelSort):
+            return self.level(var.sort.dimension, value)
         return self.constant(value)
 
     def decode(self, var: s.SysVar, value: z3.ExprRef):
@@ -101,8 +126,12 @@ class Values:
             low, high = sort.low, sort.high
         elif isinstance(sort, m.EnumSort):
             low, high = 0, len(sort.members) - 1
+            if ENUM_ENCODING == "bv":
+                return None if high + 1 == 1 << self.sort(sort).size() else z3.ULE(term, high)
         else:
             low, high = 0, self.system.lattice(sort.dimension).top
+            if LEVEL_ENCODING == "bv":
+                return z3.ULE(term, high)
         return z3.And(term >= low, term <= high) if low != high else term == low
 
     def all_values(self, var: s.SysVar) -> tuple:
@@ -150,7 +179,7 @@ class Translator:
         if isinstance(e, s.Ite):
             return z3.If(self(e.cond, env), self(e.then, env), self(e.other, env))
         if isinstance(e, s.Level):
-            return z3.IntVal(e.index)
+            return self.values.level(e.dimension, e.index)
         if isinstance(e, (s.Join, s.Meet, s.Leq)):
             return self._lattice(e, env)
         raise TypeError(f"cannot translate {e!r}")  # pragma: no cover
@@ -164,25 +193,26 @@ class Translator:
         else:
             table = lattice.leq_table
         left, right = e.left, e.right
+
+        def value(v) -> z3.ExprRef:
+            return z3.BoolVal(v) if isinstance(v, bool) else self.values.level(e.dimension, v)
+
         if isinstance(left, s.Level) and isinstance(right, s.Level):
-            return _value(table[left.index][right.index])
+            return value(table[left.index][right.index])
         a, b = self(left, env), self(right, env)
         if lattice.is_chain:
+            le = z3.ULE if LEVEL_ENCODING == "bv" else (lambda x, y: x <= y)
             if isinstance(e, s.Join):
-                return z3.If(a >= b, a, b)
+                return z3.If(le(b, a), a, b)
             if isinstance(e, s.Meet):
-                return z3.If(a <= b, a, b)
-            return a <= b
+                return z3.If(le(a, b), a, b)
+            return le(a, b)
         n = len(lattice.levels)
         if isinstance(right, s.Level):
-            return _lookup(a, [_value(table[i][right.index]) for i in range(n)])
+            return _lookup(a, [value(table[i][right.index]) for i in range(n)])
         if isinstance(left, s.Level):
-            return _lookup(b, [_value(table[left.index][j]) for j in range(n)])
-        return _lookup(a, [_lookup(b, [_value(table[i][j]) for j in range(n)]) for i in range(n)])
-
-
-def _value(v) -> z3.ExprRef:
-    return z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v)
+            return _lookup(b, [value(table[left.index][j]) for j in range(n)])
+        return _lookup(a, [_lookup(b, [value(table[i][j]) for j in range(n)]) for i in range(n)])
 
 
 def _lookup(index: z3.ExprRef, cases: list[z3.ExprRef]) -> z3.ExprRef:
@@ -268,8 +298,8 @@ class SystemTerms:
 
     def declare(self, var: s.SysVar) -> None:
         if var.name not in self.cur:
-            self.cur[var.name] = z3.Const(var.name, z3_sort(var.sort))
-            self.nxt[var.name] = z3.Const(var.name + "'", z3_sort(var.sort))
+            self.cur[var.name] = z3.Const(var.name, self.values.sort(var.sort))
+            self.nxt[var.name] = z3.Const(var.name + "'", self.values.sort(var.sort))
             self.var_by_name.setdefault(var.name, var)
 
     def term(self, e) -> z3.ExprRef:
@@ -306,6 +336,7 @@ class Encoding:
     def __init__(self, terms: SystemTerms, check: s.Check) -> None:
         self.terms = terms
         self.check = check
+        self.cache: dict = {}   # for the engines: what they derive from the encoding once
         system = terms.system
         for var in system.vars + check.monitors:
             terms.declare(var)
@@ -366,26 +397,38 @@ class Encoding:
 
     # ------------------------------------------------------------ slicing
     def _cone(self, all_vars) -> tuple[s.SysVar, ...]:
-        check = self.check
         needed: set[str] = set(self.terms.guard_vars)
-        variables_of(check.state_bad, needed)
-        for bad in check.step_bad.values():
+        variables_of(self.check.state_bad, needed)
+        for bad in self.check.step_bad.values():
             variables_of(bad, needed)
-        sources: dict[str, set[str]] = {v.name: set() for v in all_vars}
+        needed = self._closure(needed)
+        return tuple(v for v in all_vars if v.name in needed)
+
+    def core(self) -> set[str]:
+        """The variables the bad conditions read, closed under "is computed from", but
+        without those only guards read: what a localization abstraction keeps."""
+        needed: set[str] = set()
+        variables_of(self.check.state_bad, needed)
+        for bad in self.check.step_bad.values():
+            variables_of(bad, needed)
+        return self._closure(needed)
+
+    def _closure(self, needed: set[str]) -> set[str]:
+        sources: dict[str, set[str]] = {}
         for step in self.terms.system.steps:
             for name, value in step.assigns:
                 if value is not None:
-                    variables_of(value, sources[name])
-        for assigns in check.monitor_assigns.values():
+                    variables_of(value, sources.setdefault(name, set()))
+        for assigns in self.check.monitor_assigns.values():
             for name, value in assigns:
-                variables_of(value, sources[name])
+                variables_of(value, sources.setdefault(name, set()))
         work = list(needed)
         while work:
             for name in sources.get(work.pop(), ()):
                 if name not in needed:
                     needed.add(name)
                     work.append(name)
-        return tuple(v for v in all_vars if v.name in needed)
+        return needed
 
     def _assigns(self, step: s.Step, names: set[str]) -> tuple:
         assigned = [(n, v) for n, v in step.assigns if n in names]
@@ -456,7 +499,7 @@ class Encoding:
         """Fresh constants for one configuration."""
         out = {PC: z3.Const(f"{PC}@{tag}", self.terms.pc_sort)}
         for var in self.vars:
-            out[var.name] = z3.Const(f"{var.name}@{tag}", z3_sort(var.sort))
+            out[var.name] = z3.Const(f"{var.name}@{tag}", self.terms.values.sort(var.sort))
         return out
 
     def at(self, term: z3.ExprRef, frame: dict, after: dict | None = None,
@@ -557,6 +600,7 @@ class Clause:
     premise: tuple[str, list[z3.ExprRef]] | None
     body: list[z3.BoolRef]
     conclusion: tuple[str, list[z3.ExprRef]] | None
+    fresh: tuple = ()            # (constant, its values): the `any` values the step picks
 
     def term(self, apply) -> z3.BoolRef:
         """The clause, quantifier-free, with `apply(state, args)` for each application."""
@@ -592,33 +636,77 @@ class Horn:
             out.append(z3.ForAll(clause.variables, term) if clause.variables else term)
         return out
 
-    def holds(self, invariants: dict[str, z3.BoolRef], timeout_ms: int) -> bool:
-        """Every clause holds with `invariants` (over `args`; True where missing)."""
+    def _apply(self, invariants: dict[str, z3.BoolRef]):
         def apply(st, a):
             inv = invariants.get(st)
             return z3.BoolVal(True) if inv is None else z3.substitute(inv, *zip(self.args, a))
+        return apply
+
+    def failing(self, invariants: dict[str, z3.BoolRef], timeout_ms: int) -> list[Clause] | None:
+        """Clauses that do not hold with `invariants` (over `args`; true where missing),
+        found by one counter-model ([] when all hold; None when the solver gave up)."""
+        apply = self._apply(invariants)
+        terms = [c.term(apply) for c in self.clauses]
         solver = z3.Solver()
         solver.set("timeout", timeout_ms)
-        solver.add(z3.Or([z3.Not(c.term(apply)) for c in self.clauses]))
-        return solver.check() == z3.unsat
+        solver.add(z3.Or([z3.Not(t) for t in terms]))
+        result = solver.check()
+        if result == z3.unsat:
+            return []
+        if result != z3.sat:
+            return None
+        model = solver.model()
+        return [c for c, t in zip(self.clauses, terms) if z3.is_false(model.eval(t, model_completion=True))]
+
+    def weakest(self, state: str, invariants: dict[str, z3.BoolRef]) -> z3.BoolRef:
+        """The weakest interpretation of `state` with which its own clauses (those it is the
+        premise of) hold, given the interpretations of the states they lead to."""
+        apply = self._apply(invariants)
+        parts = []
+        for clause in self.clauses:
+            if clause.premise is None or clause.premise[0] != state:
+                continue
+            guard = [a == b for a, b in zip(self.args, clause.premise[1]) if not a.eq(b)] + clause.body
+            head = apply(*clause.conclusion) if clause.conclusion is not None else z3.BoolVal(False)
+            step = z3.Implies(z3.And(guard), head)
+            if clause.fresh:
+                count = 1
+                for _, vals in clause.fresh:
+                    count *= len(vals)
+                if count <= 256:
+                    choices = [[(c, v) for v in vals] for c, vals in clause.fresh]
+                    step = z3.And([z3.substitute(step, *pick) for pick in itertools.product(*choices)])
+                else:
+                    step = z3.ForAll([c for c, _ in clause.fresh], step)
+            parts.append(step)
+        return z3.simplify(z3.And(parts)) if parts else z3.BoolVal(True)
 
 
-def horn(enc: Encoding, loop_states: set[str] | None = None) -> Horn:
+def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | None = None) -> Horn:
     """Horn clauses of `enc`: the initial configuration is in, every choice preserves,
     nothing bad is in. With `loop_states` (for `terminates`), the state also carries a
     flag `l2s.saved` and a copy of a configuration remembered at some step out of a state
     of `loop_states`; after it only non-final states may follow, and meeting the copy
-    again is bad (Biere, Artho, Schuppan 2002)."""
+    again is bad (Biere, Artho, Schuppan 2002).
+
+    With `keep`, only those variables are tracked (they must include every variable the
+    bad conditions read and be closed under "is computed from"): the others may take any
+    value at every step (a localization abstraction). Its invariant, over the kept
+    variables, is then an invariant of the whole system too."""
     terms, values, system = enc.terms, enc.terms.values, enc.terms.system
     cur, nxt = terms.cur, terms.nxt
     pc = cur[PC]
-    data = [cur[v.name] for v in enc.vars]
+    tracked = [v for v in enc.vars if keep is None or v.name in keep]
+    free = [cur[v.name] for v in enc.vars if keep is not None and v.name not in keep]
+    free_values = {cur[v.name].get_id(): [values.encode(v, x) for x in values.all_values(v)]
+                   for v in enc.vars if keep is not None and v.name not in keep}
+    data = [cur[v.name] for v in tracked]
     l2s = loop_states is not None
     extra: list[z3.ExprRef] = []
     if l2s:
         saved = z3.Bool("l2s.saved")
         copy_pc = z3.Const(f"l2s.copy.{PC}", pc.sort())
-        copies = [z3.Const(f"l2s.copy.{v.name}", z3_sort(v.sort)) for v in enc.vars]
+        copies = [z3.Const(f"l2s.copy.{v.name}", values.sort(v.sort)) for v in tracked]
         extra = [saved, copy_pc] + copies
     args = data + extra
     finals = set(system.model.finals)
@@ -630,20 +718,27 @@ def horn(enc: Encoding, loop_states: set[str] | None = None) -> Horn:
     def pc_value(state: str):
         return _index_value(values.state_index[state], pc.sort())
 
-    init_data = [values.encode(v, v.init) for v in enc.vars]
+    def untracked(parts) -> list:
+        """(constant, values) of the untracked variables the terms read."""
+        if not free:
+            return []
+        seen = _constants(z3.And(parts))
+        return [(c, free_values[c.get_id()]) for c in free if c.get_id() in seen]
+
+    init_data = [values.encode(v, v.init) for v in tracked]
     start = system.model.initial
     init_extra = [z3.BoolVal(False), pc_value(start)] + init_data if l2s else []
     clauses.append(Clause([], None, [], (start, init_data + init_extra)))
-    names_in = {v.name for v in enc.vars}
+    names_in = {v.name for v in tracked}
     graph = nx.DiGraph()
     graph.add_nodes_from(system.model.states)
     for choice in enc.choices:
         step = choice.step
         graph.add_edge(step.source, step.target)
         assigned = dict(enc._assigns(step, names_in))
-        fresh, after = [], []
+        fresh, after, picks = [], [], []
         body = [fix(z3.And(terms.term(step.guard), terms.term(step.range_ok)), step.source)]
-        for var in enc.vars:
+        for var in tracked:
             if var.name not in assigned:
                 after.append(cur[var.name])
             elif assigned[var.name] is None:
@@ -653,22 +748,27 @@ def horn(enc: Encoding, loop_states: set[str] | None = None) -> Horn:
                 dom = values.domain(var, f)
                 if dom is not None:
                     body.append(dom)
+                picks.append((f, [values.encode(var, v) for v in values.all_values(var)]))
             else:
                 after.append(fix(terms.term(assigned[var.name]), step.source))
+        picks += untracked(body)
+        variables = args + fresh + free
         if not l2s:
-            clauses.append(Clause(args + fresh, (step.source, args), body, (step.target, after)))
+            clauses.append(Clause(variables, (step.source, args), body, (step.target, after), tuple(picks)))
             continue
-        keep = [] if step.target not in finals else [z3.Not(saved)]
-        clauses.append(Clause(args + fresh, (step.source, args), body + keep, (step.target, after + extra)))
+        keep_going = [] if step.target not in finals else [z3.Not(saved)]
+        clauses.append(Clause(variables, (step.source, args), body + keep_going, (step.target, after + extra),
+                              tuple(picks)))
         if step.source in loop_states and step.target not in finals:
-            clauses.append(Clause(args + fresh, (step.source, data + [z3.BoolVal(False), copy_pc] + copies),
-                                  body, (step.target, after + [z3.BoolVal(True), pc_value(step.source)] + data)))
+            clauses.append(Clause(variables, (step.source, data + [z3.BoolVal(False), copy_pc] + copies),
+                                  body, (step.target, after + [z3.BoolVal(True), pc_value(step.source)] + data),
+                                  tuple(picks)))
     bad = z3.Or(enc.state_bad, enc.any_step_bad)
     queried = set()
     for state in system.model.states:
         here = z3.simplify(fix(bad, state))
         if not z3.is_false(here):
-            clauses.append(Clause(args, (state, args), [here], None))
+            clauses.append(Clause(args + free, (state, args), [here], None, tuple(untracked([here]))))
             queried.add(state)
         if l2s and state in loop_states:
             again = [saved, copy_pc == pc_value(state)] + [a == b for a, b in zip(data, copies)]
@@ -678,3 +778,17 @@ def horn(enc: Encoding, loop_states: set[str] | None = None) -> Horn:
     for state in queried:
         relevant |= nx.ancestors(graph, state)
     return Horn(args, clauses, relevant)
+
+
+def _constants(term: z3.ExprRef) -> set[int]:
+    """The ids of the uninterpreted constants in a term."""
+    out, seen, todo = set(), set(), [term]
+    while todo:
+        t = todo.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            out.add(t.get_id())
+        todo.extend(t.children())
+    return out

@@ -98,14 +98,6 @@ class _Ctx:
     first_actions: list[str] = field(default_factory=list)  # those of the first transition
 
 
-def _lit(value) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
-
-
 # ---------------------------------------------------------------- expressions
 
 
