@@ -17,7 +17,9 @@ measurements, in docs/encoding.md.
 from __future__ import annotations
 
 import random
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -149,6 +151,20 @@ class _Budget:
         return time.perf_counter() >= self.deadline
 
 
+@contextmanager
+def _watchdog(budget: _Budget, grace: float = 0.5):
+    """Interrupt z3 if a call overruns the deadline (Spacer does not always look at its
+    `timeout` in time); the interrupted call answers unknown."""
+    timer = threading.Timer(max(0.0, budget.deadline - time.perf_counter()) + grace,
+                            z3.main_ctx().interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def _solve(solver: z3.Solver, budget: _Budget) -> z3.CheckSatResult:
     solver.set("timeout", budget.left_ms())
     return solver.check()
@@ -200,7 +216,7 @@ class _Bmc:
         trans = self._transitions.get(allowed)
         if trans is None:
             trans = self._transitions[allowed] = enc.onehot_transition(list(allowed))
-        selectors = {n: z3.Bool(f"step@{k}.{n}") for n in allowed}
+        selectors = {n: z3.Bool(f"#step@{k}.{n}") for n in allowed}
         self.solver.add(enc.at(trans, last, new, selectors), enc.at(enc.domain, new))
         self.frames.append(new)
         self.selectors.append(selectors)
@@ -449,7 +465,8 @@ def _spacer(enc: Encoding, loop_states: set[str] | None, budget: _Budget, keep: 
     solver = z3.SolverFor("HORN")
     solver.set("timeout", budget.left_ms())
     solver.add(clauses)
-    result = solver.check()
+    with _watchdog(budget):
+        result = solver.check()
     if result == z3.unsat:
         return "reachable", None
     if result != z3.sat:

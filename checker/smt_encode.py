@@ -5,18 +5,19 @@ meaning spec/semantics.py gives them), the initial configuration, the step relat
 step of `System.steps` is enabled when the control state is its source and its guard
 holds; it has a successor only when `range_ok` holds; it assigns all its updates at once,
 `None` meaning any value of the variable's sort) and, per `Check`, its monitor updates and
-its bad conditions. Which verdict a query means is decided in checker/smt.py.
+its bad conditions — the "Semantics" section of docs/language.md. Which verdict a query
+means is decided in checker/smt.py; why the encoding is this one, in docs/encoding.md.
 
 Values: the control state is an Int (index into `model.states`); a bool variable a Bool;
-an int range an Int; an enum an Int (index of the member in its sort); a label level an
-Int (index into its lattice). `Join`/`Meet`/`Leq` are max/min/<= on a chain and table
-look-ups otherwise. Docs: docs/encoding.md.
+an int range an Int; an enum a bit-vector (index of the member in its sort); a label
+level a bit-vector (index into its lattice). `Join`/`Meet`/`Leq` are max/min/<= on a
+chain and table look-ups otherwise.
 
 Only the variables in the *cone of influence* of the property are encoded: those its bad
 conditions, any step's guard or range condition read, closed under "is computed from".
 The others cannot change which steps are possible or whether the property fails, so a
 counterexample found without them is completed afterwards by running the skipped updates
-concretely (`complete_run`). Steps that look the same inside the cone are merged into one
+concretely (`successor`). Steps that look the same inside the cone are merged into one
 *choice* (same source, target, guard, range condition, in-cone updates, bad condition).
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from wfcheck.spec import model as m
 from wfcheck.spec import system as s
 
 PC = "state"      # the name of the control-state term (as in `Interpreter.describe`)
-CHOICE = "step"   # the name of the term that says which choice a transition takes
+CHOICE = "#step"  # the term that says which choice a step takes (no variable has a `#`)
 INDEX_ENCODING = "int"  # control state and choice: "bv" (bit-vectors) or "int"
 
 # ---------------------------------------------------------------- finite indices

@@ -155,6 +155,21 @@ property audit_cap: at most 0 audit
 property pay_once: at most 1 pay
 """
 
+# `fire` can only be taken after 12 ticks: beyond a bound of 5, so BMC never sees it.
+DEEP_TRIGGER = """workflow deep
+agent a
+var n: 0..12 = 0
+var fired: bool = false
+tool tick() by a when n < 12 { n = n + 1 }
+tool fire() by a when n == 12 and not fired { fired = true }
+event finish by a
+state s initial
+state done final
+s -> s on tick, fire
+s -> done on finish
+property fire_once: at most 1 fire
+"""
+
 # The only violation needs 13 steps.
 LONG = """workflow long
 agent a
@@ -296,6 +311,14 @@ def test_properties_about_steps_that_never_happen_are_vacuous(verdicts):
     assert {n: ours[n].status for n in ("no_refund", "refund_after_pay", "audit_cap", "pay_once")} == {
         "no_refund": VACUOUS, "refund_after_pay": VACUOUS, "audit_cap": VACUOUS, "pay_once": PROVED}
     assert ours["no_refund"].invariant is None
+
+
+def test_steps_reachable_only_beyond_the_bound_are_not_vacuous():
+    system = load(DEEP_TRIGGER)
+    check = system.check("fire_once")
+    assert explicit.check_property(system, check).status == PROVED
+    result = smt.check_property(system, check, bound=5)
+    assert result.status == PROVED and result.invariant is not None
 
 
 # ---------------------------------------------------------------- the bound
