@@ -367,10 +367,18 @@ class Encoding:
         self._guarded = [z3.Implies(sel, body) for sel, body in zip(self.selectors, self._bodies)]
         self.state_bad = terms.term(check.state_bad)
         self.step_bad: list[tuple[int, z3.BoolRef]] = []
+        # A bad condition no configuration satisfies (`n < 2` and `n + 1 > 2`: a guarded
+        # counter) is dropped, so that BMC does not ask for it at every depth.
+        possible = z3.Solver()
+        possible.set("timeout", 200)
+        possible.add(self.domain)
         for number, choice in enumerate(self.choices):
             bad = check.step_bad.get(choice.step.index)
-            if bad is not None:
-                self.step_bad.append((number, z3.And(cur[PC] == self.sources[number], terms.term(bad))))
+            if bad is None:
+                continue
+            term = z3.And(cur[PC] == self.sources[number], terms.term(bad))
+            if possible.check(term) != z3.unsat:
+                self.step_bad.append((number, term))
         self.any_step_bad = z3.Or([b for _, b in self.step_bad]) if self.step_bad else z3.BoolVal(False)
         self.final = z3.Or([cur[PC] == values.state_index[f] for f in system.model.finals])
         # Where a violation can happen at all: BMC skips depths the control flow keeps away.
