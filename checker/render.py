@@ -28,6 +28,8 @@ def render_text(report: Report, path: str, sources=None) -> str:
             n = len(result.counterexample)
             kind = "a run that never ends" if result.counterexample.loop_start is not None else f"{n} step{'s' * (n != 1)}"
             head += f" by {kind}"
+            if result.reason:
+                head += f" ({result.reason})"
         elif result.status == UNKNOWN:
             head += f": {result.reason or 'undecided'}" + (f" (no violation up to {result.bound} steps)"
                                                          if result.bound is not None else "")

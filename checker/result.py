@@ -40,8 +40,8 @@ class PropertyResult:
     status: str                      # proved | violated | unknown | vacuous
     engine: str                      # which checker decided
     counterexample: Run | None = None
-    bound: int | None = None         # for unknown: the depth explored without a violation
-    reason: str | None = None        # for unknown: why it was not decided
+    bound: int | None = None         # for unknown (or a violation that is not the shortest):
+    reason: str | None = None        # the depth explored without a violation, and why
     invariant: object | None = None  # for proved: the certificate the engine found
     seconds: float = 0.0
     details: dict = field(default_factory=dict)

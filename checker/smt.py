@@ -21,6 +21,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable
 
 import networkx as nx
 import z3
@@ -29,11 +30,13 @@ from wfcheck.spec import model as m
 from wfcheck.spec.system import FALSE, Check, LevelSort, System
 
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
-from .smt_encode import PC, Encoding, SystemTerms, describe, evaluate, horn, initial_config, successor
+from .smt_encode import (PC, Encoding, SystemTerms, describe, evaluate, horn, initial_config, successor,
+                         symbol_sort)
 
 ENGINE = "smt"
 INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
 FIRST_SLICE = 0.1      # seconds; then BMC and Spacer take turns, each slice twice the last
+FIRST_BMC_SLICE = 0.02
 SIMULATION_SECONDS = 1.0   # at most, and at most a tenth of the time
 SIMULATION_WALKS = 200     # random runs ...
 SIMULATION_LENGTH = 40     # ... of at most this many times `bound` steps
@@ -86,10 +89,22 @@ class Certificate:
                 pairs.append((const, z3.IntVal(value)))
         return z3.is_true(z3.simplify(z3.substitute(self.term, *pairs)))
 
+    def __reduce__(self):
+        """Pickled without the z3 term (checkers in other processes), parsed back from
+        `formula` and `symbols`."""
+        return (_certificate, (self.method, self.formula, self.k, self.symbols, self.by_state,
+                               self.loop_free))
+
     def to_json(self) -> dict:
         return {"method": self.method, "formula": self.formula, "k": self.k,
                 "symbols": [[n, kind, list(vals)] for n, kind, vals in self.symbols],
                 "by_state": dict(self.by_state), "loop_free": self.loop_free}
+
+
+def _certificate(method, formula, k, symbols, by_state, loop_free) -> Certificate:
+    decls = {name: z3.Const(name, symbol_sort(kind, values)) for name, kind, values in symbols}
+    term = z3.parse_smt2_string(f"(assert {formula})", decls=decls)[0]
+    return Certificate(method, formula, k, symbols, by_state, loop_free, term)
 
 
 def _free_constants(term: z3.ExprRef) -> list[z3.ExprRef]:
@@ -182,6 +197,7 @@ class _Outcome:
     reason: str | None = None
     reachable: bool = False           # Spacer showed that a violation exists
     watched: bool = False             # BMC saw the watched condition hold (see `_Bmc`)
+    shortest: bool = True             # a violation's run is one of the fewest steps
 
 
 # ---------------------------------------------------------------- BMC
@@ -536,8 +552,9 @@ class _Simulation:
     """Random runs on concrete values of the in-cone variables (the same meaning as the
     interpreter's, via `smt_encode.evaluate`), seeded so that results repeat. A run that
     violates the property shows that a violation exists (the solvers need not look for
-    one); a run in which a step of `watch` (indices) is enabled shows the property is
-    not vacuous. Neither is a shortest run, so neither is reported as a counterexample."""
+    one) and is kept (`path`): when BMC finds none within the bound, it is the
+    counterexample, with its loops cut out (`run_of`). A run in which a step of `watch`
+    (indices) is enabled shows the property is not vacuous."""
 
     def __init__(self, enc: Encoding, watch: frozenset | None) -> None:
         self.enc = enc
@@ -554,9 +571,13 @@ class _Simulation:
         self.rng = random.Random(0)
         self.finals = set(system.model.finals)
         self.violation: int | None = None     # the length of a violating run found
+        self.path: list = []                  # its steps and in-cone configurations after them
+        self.bad_step = False                 # its last step is the violation itself
+        self.tried = False
         self.watched = False
 
     def run(self, budget: _Budget, length: int, walks: int) -> None:
+        self.tried = True
         enc, system = self.enc, self.system
         start = {PC: system.model.initial}
         start.update((v.name, v.init) for v in enc.vars)
@@ -565,7 +586,7 @@ class _Simulation:
             self.violation = 0
             return
         for _ in range(walks):
-            config = start
+            config, path = start, []
             for i in range(length):
                 options = []
                 for step, step_bad, assigns, watched in self.moves.get(config[PC], ()):
@@ -573,7 +594,7 @@ class _Simulation:
                         continue
                     self.watched = self.watched or watched
                     if step_bad is not None and evaluate(step_bad, config, system):
-                        self.violation = i + 1
+                        self.violation, self.path, self.bad_step = i + 1, path + [(step, None)], True
                         return
                     if evaluate(step.range_ok, config, system):
                         options.append((step, assigns))
@@ -591,11 +612,37 @@ class _Simulation:
                     nxt[name] = (self.rng.choice(self.values.all_values(var)) if value is None
                                  else evaluate(value, config, system))
                 config = nxt
+                path.append((step, config))
                 if evaluate(bad, config, system):
-                    self.violation = i + 1
+                    self.violation, self.path = i + 1, path
                     return
             if budget.over:
                 return
+
+    def run_of(self) -> Run:
+        """The violating run found, completed to full configurations, with every stretch
+        between two visits of the same configuration cut out."""
+        system, check, values = self.system, self.enc.check, self.values
+        steps = self.path[:-1] if self.bad_step else self.path
+        raw, edges = [initial_config(system, check)], []
+        seen = {_frozen(raw[0]): 0}
+        for step, cone in steps:
+            config = successor(system, check, values, raw[-1], step, cone)
+            key = _frozen(config)
+            if key in seen:           # back where the run was: drop the loop
+                del raw[seen[key] + 1:], edges[seen[key]:]
+                seen = {_frozen(c): i for i, c in enumerate(raw)}
+                continue
+            seen[key] = len(raw)
+            raw.append(config)
+            edges.append(step.index)
+        if self.bad_step:
+            edges.append(self.path[-1][0].index)
+        return Run(tuple(edges), tuple(describe(system, check, c) for c in raw), bad_step=self.bad_step)
+
+
+def _frozen(config: dict) -> tuple:
+    return tuple(sorted(config.items()))
 
 
 # ---------------------------------------------------------------- the search
@@ -667,7 +714,7 @@ def _search(enc: Encoding, liveness: bool, bound: int, budget: _Budget,
                 if not need_run:
                     return outcome(VIOLATED)
         turn += 1
-        found = explore(bound, budget.within(slice_))
+        found = explore(bound, budget.within(slice_ if turn > 1 else FIRST_BMC_SLICE))
         if found:
             return found
         if turn > 1 and not lasso and bmc.explored < bound and covered is None:
@@ -701,10 +748,13 @@ def _search(enc: Encoding, liveness: bool, bound: int, budget: _Budget,
         if budget.over:
             return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
         slice_ *= 2
-    if simulation.violation is not None:
-        reason = (f"a violation exists (a random run of {simulation.violation} steps shows it), "
-                  f"but none within {bound} steps")
-    elif reachable:
+    if reachable and need_run and simulation.violation is None and not simulation.tried:
+        simulation.run(budget.within(SIMULATION_SECONDS), SIMULATION_LENGTH * max(bound, 1), SIMULATION_WALKS)
+    if simulation.violation is not None and need_run:
+        # None within the bound: the random run is the counterexample (not the shortest).
+        return _Outcome(VIOLATED, run=simulation.run_of(), depth=bound, reachable=True,
+                        watched=True, shortest=False)
+    if reachable:
         reason = f"a violation exists (the CHC engine shows it), but none within {bound} steps"
     else:
         reason = f"no violation within {bound} steps, and no proof ({detail})"
@@ -765,6 +815,12 @@ def _check(terms: SystemTerms, check: Check, bound: int, timeout: float) -> Prop
             return done(VACUOUS)
     outcome = _search(enc, check.liveness, bound, budget, triggers)
     if outcome.status == VIOLATED:
+        if not outcome.shortest:
+            details["shortest"] = False
+            return done(VIOLATED, counterexample=outcome.run, bound=outcome.depth,
+                        reason=f"no violation within {outcome.depth} steps; this run of "
+                               f"{len(outcome.run)} was found by random simulation (its loops cut "
+                               f"out), so a shorter one may exist")
         return done(VIOLATED, counterexample=outcome.run)
     open_ = triggers is not None and not outcome.watched and not outcome.reachable
     if outcome.status == PROVED:
@@ -799,10 +855,15 @@ def check_property(system: System, check: Check, bound: int = 50, timeout: float
     return _check(SystemTerms(system), check, bound, timeout)
 
 
+def property_checker(system: System, bound: int = 50, timeout: float = 10.0) -> Callable[[Check], PropertyResult]:
+    """`check_property` for many checks of one system, sharing the translation of its terms."""
+    terms = SystemTerms(system)
+    return lambda check: _check(terms, check, bound, timeout)
+
+
 def check_system(system: System, names: list[str] | None = None, bound: int = 50,
                  timeout: float = 10.0) -> tuple[PropertyResult, ...]:
     """Decide the selected properties (all by default), in the order of `system.checks`;
     `timeout` applies to each property."""
-    terms = SystemTerms(system)
-    return tuple(_check(terms, c, bound, timeout) for c in system.checks
-                 if names is None or c.name in names)
+    decide = property_checker(system, bound, timeout)
+    return tuple(decide(c) for c in system.checks if names is None or c.name in names)

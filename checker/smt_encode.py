@@ -61,6 +61,19 @@ LEVEL_ENCODING = "bv"   # label levels: "int" or "bv" (bit-vectors)
 ENUM_ENCODING = "bv"    # enum members: "int" or "bv"
 
 
+def symbol_sort(kind: str, values: tuple) -> z3.SortRef:
+    """The z3 sort of a certificate symbol (`Certificate.symbols`): as `Values.sort`
+    encodes the variable it stands for."""
+    if kind == "state":
+        return index_sort(len(values))
+    if kind == "bool":
+        return z3.BoolSort()
+    encoding = {"enum": ENUM_ENCODING, "level": LEVEL_ENCODING}.get(kind)
+    if encoding == "bv":
+        return z3.BitVecSort(max(1, (len(values) - 1).bit_length()))
+    return z3.IntSort()
+
+
 class Values:
     """How the values of a system's variables are represented in z3, both ways."""
 

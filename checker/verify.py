@@ -1,11 +1,14 @@
 """`verify`: decide every property of a model with the chosen engine."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from wfcheck.spec.model import Model
-from wfcheck.spec.system import System, lower
+from wfcheck.spec.system import Check, System, lower
 
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult
 
@@ -43,20 +46,56 @@ class Report:
 
 
 def verify_model(model: Model, engine: str = "smt", bound: int = 50, timeout: float = 10.0,
-                 properties: list[str] | None = None) -> Report:
-    """Check `properties` (all by default) of `model`. Unknown property names raise KeyError."""
+                 properties: list[str] | None = None, jobs: int = 1) -> Report:
+    """Check `properties` (all by default) of `model`. Unknown property names raise KeyError.
+    `jobs` processes decide properties side by side (0: one per core); each property is
+    decided by one process, as it would be alone, so the verdicts do not depend on it."""
     started = time.perf_counter()
     system = lower(model)
     known = {c.name for c in system.checks}
     for name in properties or ():
         if name not in known:
             raise KeyError(name)
-    if engine == "explicit":
-        from .explicit import check_system
-        results = check_system(system, properties)
-    elif engine == "smt":
-        from .smt import check_system as smt_check_system
-        results = smt_check_system(system, properties, bound=bound, timeout=timeout)
-    else:
+    if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}")
+    checks = [c for c in system.checks if properties is None or c.name in properties]
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    if jobs > 1 and len(checks) > 1:
+        results = _in_parallel(system, engine, bound, timeout, [c.name for c in checks], jobs)
+    else:
+        decide = _decider(system, engine, bound, timeout)
+        results = tuple(decide(c) for c in checks)
     return Report(model, system, results, engine, time.perf_counter() - started)
+
+
+def _decider(system: System, engine: str, bound: int, timeout: float) -> Callable[[Check], PropertyResult]:
+    if engine == "explicit":
+        from .explicit import check_property
+        return lambda check: check_property(system, check)
+    from .smt import property_checker
+    return property_checker(system, bound, timeout)
+
+
+_WORKER: tuple[System, Callable[[Check], PropertyResult]] | None = None
+
+
+def _init_worker(system: System, engine: str, bound: int, timeout: float) -> None:
+    global _WORKER
+    _WORKER = (system, _decider(system, engine, bound, timeout))
+
+
+def _work(name: str) -> PropertyResult:
+    assert _WORKER is not None
+    system, decide = _WORKER
+    return decide(system.check(name))
+
+
+def _in_parallel(system: System, engine: str, bound: int, timeout: float, names: list[str],
+                 jobs: int) -> tuple[PropertyResult, ...]:
+    """Decide `names` in a pool of forked processes, one property per task, taken as
+    workers come free; the results in the order of `names`."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(names)), _init_worker, (system, engine, bound, timeout)) as pool:
+        found = {r.name: r for r in pool.imap_unordered(_work, names)}
+    return tuple(found[name] for name in names)

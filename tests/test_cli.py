@@ -120,6 +120,20 @@ def test_verify_exit_codes_and_json(support, engine):
     assert statuses == {"no_leak": "violated", "cap": "proved", "safe": "violated", "refunds.range": "proved"}
     only = run("verify", support, "--engine", engine, "--property", "cap")
     assert only.exit_code == 0 and "cap" in only.output and "no_leak" not in only.output
+    for jobs in ("1", "2"):
+        again = json.loads(run("verify", support, "--engine", engine, "--format", "json", "--jobs", jobs).output)
+        assert {p["name"]: p["status"] for p in again["properties"]} == statuses
+
+
+def test_verify_text_says_when_a_counterexample_may_not_be_the_shortest(tmp_path):
+    path = tmp_path / "long.wf"
+    path.write_text("workflow long\nagent a\nvar n: 0..12 = 0\ntool tick() by a when n < 12 { n = n + 1 }\n"
+                    "state s initial\nstate done final\ns -> s on tick\nevent finish by a\n"
+                    "s -> done on finish when n == 12\nproperty never_done: always not at done\n")
+    result = run("verify", str(path), "--bound", "4", "--property", "never_done")
+    assert result.exit_code == 1
+    assert "violated by" in result.output and "no violation within 4 steps" in result.output
+    assert "a shorter one may exist" in result.output
 
 
 def test_verify_text_shows_where_the_label_entered(support):

@@ -9,6 +9,7 @@ a `terminates` violation as a lasso and as a deadlock, a termination proof, vacu
 """
 from __future__ import annotations
 
+import pickle
 from collections import deque
 
 import pytest
@@ -17,6 +18,7 @@ import wfcheck
 from wfcheck.checker import explicit, smt
 from wfcheck.checker.replay import replay
 from wfcheck.checker.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
+from wfcheck.checker.verify import verify_model
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
 
@@ -184,6 +186,21 @@ property never_done: always not at done
 property ticks: at most 11 tick
 """
 
+# A combination lock: 30 `right` in a row, where any `wrong` starts over. Random runs
+# (one in 2^30) do not open it; BMC with a bound below 31 cannot.
+LOCK = """workflow lock
+agent a
+var k: 0..30 = 0
+tool right() by a when k < 30 { k = k + 1 }
+tool wrong() by a { k = 0 }
+event finish by a
+state s initial
+state done final
+s -> s on right, wrong
+s -> done on finish
+property stays_locked: always k < 30
+"""
+
 WORKFLOWS = {"support": SUPPORT, "lattice": LATTICE, "spin": SPIN, "stuck": STUCK,
              "countdown": COUNTDOWN, "vacuity": VACUITY, "long": LONG}
 
@@ -263,10 +280,14 @@ def test_proofs_carry_an_invariant_of_every_reachable_configuration(verdicts, wo
         configs = reachable(system, check)
         start = configs[0] if configs else None
         initial = Interpreter(system, [check]).describe(Interpreter(system, [check]).initial())
+        # As another process sends it back (`verify --jobs`): the term parsed from `formula`.
+        copied = pickle.loads(pickle.dumps(certificate))
+        assert copied == certificate and copied.term is not None
         for config in configs:
             extended = dict(config, **{"l2s.saved": False},
                             **{f"l2s.copy.{k}": v for k, v in initial.items()})
             assert certificate.holds(extended), (name, config)
+            assert copied.holds(extended), (name, config)
         assert start is not None
 
 
@@ -324,14 +345,35 @@ def test_steps_reachable_only_beyond_the_bound_are_not_vacuous():
 # ---------------------------------------------------------------- the bound
 
 
-def test_unknown_when_the_shortest_counterexample_is_longer_than_the_bound():
+def test_beyond_the_bound_a_random_run_is_the_counterexample():
     system = load(LONG)
-    result = smt.check_property(system, system.check("never_done"), bound=5)
+    check = system.check("never_done")
+    result = smt.check_property(system, check, bound=5)
+    assert result.status == VIOLATED and result.details["shortest"] is False
+    assert result.bound == 5 and "within 5 steps" in result.reason
+    assert len(result.counterexample) > 5
+    replay(system, check, result.counterexample)
+    # With a bound long enough, BMC's shortest run (no such note).
+    full = smt.check_property(system, check, bound=13)
+    assert full.status == VIOLATED and len(full.counterexample) == 13
+    assert "shortest" not in full.details and full.reason is None
+
+
+def test_a_random_runs_loops_are_cut_out():
+    system = load(LOCK.replace("30", "3"))   # random runs open a 3-step lock, wandering first
+    check = system.check("stays_locked")
+    result = smt.check_property(system, check, bound=1)
+    assert result.status == VIOLATED and result.details["shortest"] is False
+    replay(system, check, result.counterexample)
+    configs = [tuple(sorted(c.items())) for c in result.counterexample.configs]
+    assert len(configs) == len(set(configs)), "a configuration repeats: a loop was left in"
+
+
+def test_unknown_when_no_run_within_the_bound_shows_the_violation():
+    system = load(LOCK)
+    result = smt.check_property(system, system.check("stays_locked"), bound=5, timeout=5.0)
     assert result.status == UNKNOWN and result.counterexample is None
     assert result.bound == 5 and "within 5 steps" in result.reason
-    # A violated property has no proof, so only the bound stands between it and a verdict.
-    full = smt.check_property(system, system.check("never_done"), bound=13)
-    assert full.status == VIOLATED and len(full.counterexample) == 13
 
 
 def test_a_longer_bound_finds_the_counterexample(verdicts):
@@ -345,3 +387,15 @@ def test_check_system_selects_properties_in_system_order():
     results = smt.check_system(system, ["inv", "no_card_leak"], bound=10, timeout=5.0)
     assert [r.name for r in results] == ["no_card_leak", "inv"]
     assert [r.status for r in results] == [VIOLATED, PROVED]
+
+
+@pytest.mark.parametrize("engine", ["smt", "explicit"])
+def test_properties_decided_in_parallel_get_the_same_verdicts(engine):
+    model = wfcheck.check_text(SUPPORT, "inline.wf").model
+    alone = verify_model(model, engine, bound=10, jobs=1)
+    side_by_side = verify_model(model, engine, bound=10, jobs=2)
+    assert [r.name for r in side_by_side.results] == [c.name for c in side_by_side.system.checks]
+    assert [(r.name, r.status) for r in side_by_side.results] == [(r.name, r.status) for r in alone.results]
+    for result in side_by_side.results:
+        if result.counterexample is not None:
+            replay(side_by_side.system, side_by_side.system.check(result.name), result.counterexample)

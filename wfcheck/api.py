@@ -89,11 +89,12 @@ def format_file(path: str) -> Formatted:
 
 
 def verify(target: str | Model, engine: str = "smt", bound: int = 50, timeout: float = 10.0,
-           properties: list[str] | None = None):
-    """Prove or refute the properties of a workflow (a path or a Model) -> checker Report."""
+           properties: list[str] | None = None, jobs: int = 1):
+    """Prove or refute the properties of a workflow (a path or a Model) -> checker Report.
+    `jobs` processes decide properties side by side (0: one per CPU)."""
     from wfcheck.checker.verify import verify_model
 
-    return verify_model(load_model(target), engine, bound, timeout, properties)
+    return verify_model(load_model(target), engine, bound, timeout, properties, jobs)
 
 
 def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,

@@ -117,7 +117,7 @@ def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -
 
 
 def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tuple[str, ...] = (),
-               fmt: str = "text", engine: str = "smt") -> int:
+               fmt: str = "text", engine: str = "smt", jobs: int = 0) -> int:
     from wfcheck.checker.render import render_text
     from wfcheck.checker.verify import verify_model
 
@@ -125,7 +125,7 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
     if result is None:
         return EXIT_INVALID
     try:
-        report = verify_model(result.model, engine, bound, timeout, list(properties) or None)
+        report = verify_model(result.model, engine, bound, timeout, list(properties) or None, jobs)
     except KeyError as exc:
         names = ", ".join(f"`{p.name}`" for p in result.model.properties)
         click.echo(f"error[WF701]: unknown property `{exc.args[0]}`\n  = help: the properties are {names}", err=True)
@@ -313,12 +313,15 @@ def fmt_cmd(files, check, stdout):
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
               help="z3 (proofs for all run lengths) or the explicit-state reference checker.")
-def verify_cmd(file, bound, timeout, properties, fmt, engine):
+@click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
+              help="Processes deciding properties side by side (0: one per CPU).")
+def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs):
     """Prove or refute every property of a workflow.
 
     Exit 0 all proved (or vacuous), 1 some violated, 2 invalid input, 3 some unknown.
     """
-    _guarded(run_verify)(path=file, bound=bound, timeout=timeout, properties=properties, fmt=fmt, engine=engine)
+    _guarded(run_verify)(path=file, bound=bound, timeout=timeout, properties=properties, fmt=fmt,
+                         engine=engine, jobs=jobs)
 
 
 @main.command("trace")
