@@ -37,6 +37,7 @@ ENGINE = "smt"
 INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
 FIRST_SLICE = 0.1      # seconds; then BMC and Spacer take turns, each slice twice the last
 FIRST_BMC_SLICE = 0.02
+TRANSITION_GRAIN = 8   # BMC steps that share one transition term
 SIMULATION_SECONDS = 1.0   # at most, and at most a tenth of the time
 SIMULATION_WALKS = 200     # random runs ...
 SIMULATION_LENGTH = 40     # ... of at most this many times `bound` steps
@@ -229,15 +230,24 @@ class _Bmc:
         enc, last = self.enc, self.frames[-1]
         k = len(self.frames) - 1
         new = enc.frame(str(k + 1))
-        allowed = tuple(self.allowed[k])
-        trans = self._transitions.get(allowed)
-        if trans is None:
-            trans = self._transitions[allowed] = enc.onehot_transition(list(allowed))
+        trans, allowed = self._transition(k)
         selectors = {n: z3.Bool(f"#step@{k}.{n}") for n in allowed}
         self.solver.add(enc.at(trans, last, new, selectors), enc.at(enc.domain, new))
         self.frames.append(new)
         self.selectors.append(selectors)
         self.nonfinal.append(z3.Not(enc.at(enc.final, new)))
+
+    def _transition(self, k: int) -> tuple[z3.BoolRef, tuple[int, ...]]:
+        """The template of step k and the choices it offers: those whose source the control
+        flow can reach by step k, rounded up to a multiple of TRANSITION_GRAIN steps, so
+        that consecutive steps share one term (more choices than can be taken is sound:
+        a choice is only taken from its source state)."""
+        level = min(-(-k // TRANSITION_GRAIN) * TRANSITION_GRAIN, len(self.allowed) - 1)
+        allowed = tuple(self.allowed[level])
+        trans = self._transitions.get(allowed)
+        if trans is None:
+            trans = self._transitions[allowed] = self.enc.onehot_transition(list(allowed))
+        return trans, allowed
 
     def _reach(self, k: int) -> set[int]:
         """Control states the control flow can be in after k steps (a superset)."""
@@ -313,10 +323,7 @@ class _Bmc:
         while len(frames) <= depth:
             k = len(frames) - 1
             new = enc.frame(f"c{k + 1}")
-            allowed = tuple(self.allowed[k])
-            trans = self._transitions.get(allowed)
-            if trans is None:
-                trans = self._transitions[allowed] = enc.onehot_transition(list(allowed))
+            trans, allowed = self._transition(k)
             selectors = {n: z3.Bool(f"#step@c{k}.{n}") for n in allowed}
             stop = z3.Bool(f"#ended@c{k}")   # transition k and all after it dropped
             solver.add(z3.Or(stop, enc.at(trans, frames[k], new, selectors)), enc.at(enc.domain, new))
@@ -819,8 +826,8 @@ def _check(terms: SystemTerms, check: Check, bound: int, timeout: float) -> Prop
             details["shortest"] = False
             return done(VIOLATED, counterexample=outcome.run, bound=outcome.depth,
                         reason=f"no violation within {outcome.depth} steps; this run of "
-                               f"{len(outcome.run)} was found by random simulation (its loops cut "
-                               f"out), so a shorter one may exist")
+                               f"{len(outcome.run)} steps was found by random simulation, its loops "
+                               f"cut out: a shorter one may exist")
         return done(VIOLATED, counterexample=outcome.run)
     open_ = triggers is not None and not outcome.watched and not outcome.reachable
     if outcome.status == PROVED:

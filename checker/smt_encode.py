@@ -304,6 +304,8 @@ class SystemTerms:
         self.cur: dict[str, z3.ExprRef] = {PC: z3.Const(PC, self.pc_sort)}
         self.nxt: dict[str, z3.ExprRef] = {PC: z3.Const(PC + "'", self.pc_sort)}
         self._cache: dict[object, z3.ExprRef] = {}
+        self._fixed: dict[tuple[int, str], z3.ExprRef] = {}   # (id of an SExpr of `system`, state)
+        self._bodies: dict[int, z3.BoolRef] = {}               # step index -> `body`
         self.var_by_name = {v.name: v for v in system.vars}
         self.guard_vars: set[str] = set()
         for step in system.steps:
@@ -315,6 +317,27 @@ class SystemTerms:
             self.cur[var.name] = z3.Const(var.name, self.values.sort(var.sort))
             self.nxt[var.name] = z3.Const(var.name + "'", self.values.sort(var.sort))
             self.var_by_name.setdefault(var.name, var)
+
+    def body(self, step: s.Step) -> z3.BoolRef:
+        """`step` is enabled, has a successor, and leads to its target: over cur and nxt."""
+        found = self._bodies.get(step.index)
+        if found is None:
+            index = self.values.state_index
+            found = self._bodies[step.index] = z3.And(
+                self.cur[PC] == index[step.source], self.term(step.guard), self.term(step.range_ok),
+                self.nxt[PC] == index[step.target])
+        return found
+
+    def term_in(self, e, state: str) -> z3.ExprRef:
+        """`term(e)` with the control state fixed to `state` (for the Horn clauses, which
+        have one predicate per state); cached like `term`."""
+        key = (id(e), state)
+        found = self._fixed.get(key)
+        if found is None:
+            pc = self.cur[PC]
+            found = z3.substitute(self.term(e), (pc, _index_value(self.values.state_index[state], pc.sort())))
+            self._fixed[key] = found
+        return found
 
     def term(self, e) -> z3.ExprRef:
         """`e` over the current-state template constants."""
@@ -368,9 +391,7 @@ class Encoding:
         self.domain = z3.And([d for d in domain if d is not None])
         self.init = z3.And([cur[PC] == values.state_index[system.model.initial]]
                            + [cur[v.name] == values.encode(v, v.init) for v in self.vars])
-        self._bodies = [z3.And(cur[PC] == src, terms.term(c.step.guard), terms.term(c.step.range_ok),
-                               nxt[PC] == tgt)
-                        for c, src, tgt in zip(self.choices, self.sources, self.targets)]
+        self._bodies = [terms.body(c.step) for c in self.choices]
         self._updates: dict[str, dict] = {v.name: {} for v in self.vars}  # name -> rhs -> [choice]
         for number, c in enumerate(self.choices):
             for name, value in self._assigns(c.step, names):
@@ -759,7 +780,7 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
         graph.add_edge(step.source, step.target)
         assigned = dict(enc._assigns(step, names_in))
         fresh, after, picks = [], [], []
-        body = [fix(z3.And(terms.term(step.guard), terms.term(step.range_ok)), step.source)]
+        body = [terms.term_in(step.guard, step.source), terms.term_in(step.range_ok, step.source)]
         for var in tracked:
             if var.name not in assigned:
                 after.append(cur[var.name])
@@ -772,7 +793,7 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
                     body.append(dom)
                 picks.append((f, [values.encode(var, v) for v in values.all_values(var)]))
             else:
-                after.append(fix(terms.term(assigned[var.name]), step.source))
+                after.append(terms.term_in(assigned[var.name], step.source))
         picks += untracked(body)
         variables = args + fresh + free
         if not l2s:
