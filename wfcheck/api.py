@@ -118,11 +118,11 @@ class LeanExport:
 
 def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bound: int = 50,
                 timeout: float = 10.0, traces: tuple[str, ...] = (), trace_format: str | None = None,
-                max_configs: int | None = None, source: str | None = None) -> LeanExport:
+                max_configs: int | None = None, source: str | None = None, jobs: int = 1) -> LeanExport:
     """Verify a workflow and write it, its properties and their proofs as a Lean 4 (Lake)
     project in `output_dir` (see docs/lean.md). `traces`: recorded runs to export too.
     `source` names the workflow in the generated headers (default: the path as given,
-    made relative to the working directory if it is absolute). Raises InvalidWorkflow,
+    made relative to the working directory if it is absolute). `jobs` as in `verify`. Raises InvalidWorkflow,
     and lean_export.ExportError if a checker's result disagrees with the semantics."""
     import os
 
@@ -137,7 +137,7 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
         else:
             source = os.path.relpath(target) if os.path.isabs(target) else os.path.normpath(target)
             source = source.replace(os.sep, "/")
-    report = verify_model(model, engine, bound, timeout)
+    report = verify_model(model, engine, bound, timeout, jobs=jobs)
     verdicts = {r.name: _lean_verdict(r) for r in report.results}
     trace_inputs, problems, trace_source = (), (), None
     if traces:

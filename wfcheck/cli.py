@@ -212,7 +212,8 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
 
 
 def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = "smt", bound: int = 50,
-             timeout: float = 10.0, max_configs: int | None = None, trace_format: str = "auto") -> int:
+             timeout: float = 10.0, max_configs: int | None = None, trace_format: str = "auto",
+             jobs: int = 0) -> int:
     """Verify the workflow and write it with its proofs as a Lean 4 project in `output`."""
     from wfcheck.api import export_lean
     from wfcheck.lean_export import ExportError
@@ -223,7 +224,7 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
     try:
         export = export_lean(path, output, engine=engine, bound=bound, timeout=timeout,
                              traces=tuple(trace), trace_format=None if trace_format == "auto" else trace_format,
-                             max_configs=max_configs)
+                             max_configs=max_configs, jobs=jobs)
     except ExportError as exc:
         click.echo(f"internal error: {exc}\n  = help: the checkers disagree with the semantics; this is a bug "
                    "in wfcheck, please report it", err=True)
@@ -389,7 +390,9 @@ def export_cmd(file, fmt, output, prop):
               help="Seconds per property.")
 @click.option("--max-configs", type=click.IntRange(1), default=None,
               help="Largest reachable set emitted as a kernel-checked certificate (default 2000).")
-def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_configs):
+@click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
+              help="Processes deciding properties side by side (0: one per CPU).")
+def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_configs, jobs):
     """Export a workflow, its properties and their proofs as a Lean 4 project.
 
     Proved properties get certificates checked by the Lean kernel, violated ones their
@@ -399,7 +402,7 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
     Exit codes: 0 written (whatever the verdicts), 2 invalid input, 70 internal error.
     """
     _guarded(run_lean)(path=file, output=output, trace=trace, engine=engine, bound=bound, timeout=timeout,
-                       max_configs=max_configs, trace_format=trace_format)
+                       max_configs=max_configs, trace_format=trace_format, jobs=jobs)
 
 
 if __name__ == "__main__":  # pragma: no cover
