@@ -3,7 +3,9 @@ z3's CHC engine (Spacer) for proofs; one property at a time.
 
 Verdicts claim no more than was shown:
 - violated: a counterexample of the fewest steps (BMC deepens one step at a time), completed
-  to full configurations shaped like the interpreter's (`Interpreter.describe`);
+  to full configurations shaped like the interpreter's (`Interpreter.describe`); or, when
+  there is none within `bound` steps, a random run that violates the property, its loops
+  cut out, marked `details["shortest"] = False`;
 - proved: an inductive argument for every run length — the property is k-inductive, or
   Spacer found an inductive invariant — kept as a `Certificate` in `PropertyResult.invariant`;
 - vacuous: the property holds and no step it is about can ever be enabled (itself proved);
@@ -37,7 +39,8 @@ ENGINE = "smt"
 INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
 FIRST_SLICE = 0.1      # seconds; then BMC and Spacer take turns, each slice twice the last
 FIRST_BMC_SLICE = 0.02
-TRANSITION_GRAIN = 8   # BMC steps that share one transition term
+TRANSITION_GRAIN = 4   # BMC steps that share one transition term
+QUERY_MODE = "assumptions"   # BMC queries: "push" (push/pop) or "assumptions"
 SIMULATION_SECONDS = 1.0   # at most, and at most a tenth of the time
 SIMULATION_WALKS = 200     # random runs ...
 SIMULATION_LENGTH = 40     # ... of at most this many times `bound` steps
@@ -181,9 +184,9 @@ def _watchdog(budget: _Budget, grace: float = 0.5):
         timer.cancel()
 
 
-def _solve(solver: z3.Solver, budget: _Budget) -> z3.CheckSatResult:
+def _solve(solver: z3.Solver, budget: _Budget, *assumptions) -> z3.CheckSatResult:
     solver.set("timeout", budget.left_ms())
-    return solver.check()
+    return solver.check(*assumptions)
 
 
 # ---------------------------------------------------------------- outcomes
@@ -225,6 +228,7 @@ class _Bmc:
         self.explored = -1            # deepest depth known to have no violation
         self._asked: set[tuple[int, str]] = set()   # (depth, query kind) answered "none"
         self._cover = None            # (solver, frames, "ended" flags) for `cover`
+        self._queries = 0
 
     def _extend(self) -> None:
         enc, last = self.enc, self.frames[-1]
@@ -257,11 +261,19 @@ class _Bmc:
         return {enc.targets[n] for n in self.allowed[k - 1]}
 
     def _query(self, condition, budget: _Budget):
-        self.solver.push()
-        self.solver.add(condition)
-        result = _solve(self.solver, budget)
+        if QUERY_MODE == "push":
+            self.solver.push()
+            self.solver.add(condition)
+            result = _solve(self.solver, budget)
+            model = self.solver.model() if result == z3.sat else None
+            self.solver.pop()
+            return result, model
+        self._queries += 1
+        active = z3.Bool(f"#query.{self._queries}")
+        self.solver.add(z3.Implies(active, condition))
+        result = _solve(self.solver, budget, active)
         model = self.solver.model() if result == z3.sat else None
-        self.solver.pop()
+        self.solver.add(z3.Not(active))
         return result, model
 
     def run(self, depth: int, budget: _Budget, lasso: bool):
