@@ -701,12 +701,22 @@ def _search(enc: Encoding, liveness: bool, bound: int, budget: _Budget,
         return _Outcome(status, depth=max(bmc.explored, 0), reachable=reachable,
                         watched=bmc.watched or simulation.watched, **kw)
 
+    def random_run() -> _Outcome:
+        """The random run as the counterexample: none within `bmc.explored` steps."""
+        return _Outcome(VIOLATED, run=simulation.run_of(), depth=max(bmc.explored, 0), reachable=True,
+                        watched=True, shortest=False)
+
+    def timed_out() -> _Outcome:
+        if simulation.violation is not None and need_run:
+            return random_run()
+        return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
+
     def explore(depth: int, slice_: _Budget) -> _Outcome | None:
         status, run = bmc.run(depth, slice_, lasso)
         if status == VIOLATED:
             return _Outcome(VIOLATED, run=run, depth=len(run) - 1, reachable=True, watched=bmc.watched)
         if status == "paused" and budget.over:
-            return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
+            return timed_out()
         return None
 
     found = explore(min(bound, INDUCTION_DEPTH), budget)
@@ -765,14 +775,12 @@ def _search(enc: Encoding, liveness: bool, bound: int, budget: _Budget,
         if done:
             break
         if budget.over:
-            return outcome(UNKNOWN, reason=f"timeout after {total:.1f} s")
+            return timed_out()
         slice_ *= 2
     if reachable and need_run and simulation.violation is None and not simulation.tried:
         simulation.run(budget.within(SIMULATION_SECONDS), SIMULATION_LENGTH * max(bound, 1), SIMULATION_WALKS)
     if simulation.violation is not None and need_run:
-        # None within the bound: the random run is the counterexample (not the shortest).
-        return _Outcome(VIOLATED, run=simulation.run_of(), depth=bound, reachable=True,
-                        watched=True, shortest=False)
+        return random_run()   # none within the bound: the random run (not the shortest)
     if reachable:
         reason = f"a violation exists (the CHC engine shows it), but none within {bound} steps"
     else:
