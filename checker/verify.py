@@ -61,7 +61,7 @@ def verify_model(model: Model, engine: str = "smt", bound: int = 50, timeout: fl
     checks = [c for c in system.checks if properties is None or c.name in properties]
     if jobs == 0:
         jobs = os.cpu_count() or 1
-    if jobs > 1 and len(checks) > 1:
+    if jobs > 1 and len(checks) > 1 and "fork" in multiprocessing.get_all_start_methods():
         results = _in_parallel(system, engine, bound, timeout, [c.name for c in checks], jobs)
     else:
         decide = _decider(system, engine, bound, timeout)
@@ -93,8 +93,9 @@ def _work(name: str) -> PropertyResult:
 
 def _in_parallel(system: System, engine: str, bound: int, timeout: float, names: list[str],
                  jobs: int) -> tuple[PropertyResult, ...]:
-    """Decide `names` in a pool of forked processes, one property per task, taken as
-    workers come free; the results in the order of `names`."""
+    """Decide `names` in a pool of forked processes (they inherit the system instead of
+    unpickling it), one property per task, taken as workers come free; the results in the
+    order of `names`. Where processes cannot fork (Windows), `verify_model` stays serial."""
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(names)), _init_worker, (system, engine, bound, timeout)) as pool:
         found = {r.name: r for r in pool.imap_unordered(_work, names)}
