@@ -257,6 +257,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--sizes", type=int, default=len(SIZES), help="how many of the sizes to run, smallest first")
+    parser.add_argument("--skip", type=int, default=0, help="leave out this many of the smallest sizes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smt-timeout", type=float, default=10.0, help="seconds per property (as `verify`)")
     parser.add_argument("--max-states", type=int, default=300_000, help="explicit: configurations per property")
@@ -270,7 +271,7 @@ def main(argv=None) -> int:
         _progress("spin or cc not found: SPIN is left out")
         args.no_spin = True
     started = time.perf_counter()
-    rows = [bench_size(size, args) for size in SIZES[:args.sizes]]
+    rows = [bench_size(size, args) for size in SIZES[args.skip:args.sizes]]
     examples = [] if args.no_examples else bench_examples()
     print(render(rows, examples, args.markdown), end="")
     print(("\n" if args.markdown else "") + f"machine: {machine()}; bench wall time {time.perf_counter() - started:.0f} s")
