@@ -468,8 +468,10 @@ def _interpretation(model: z3.ModelRef, predicate: z3.FuncDeclRef, args: list, b
     variable i is argument i). Evaluating `predicate(*args)` instead would use the values
     the model happens to give to constants named like the arguments."""
     interp = model[predicate]
+    if isinstance(interp, z3.FuncInterp) and not interp.f:
+        interp = None  # z3 5.4 wraps "no interpretation" in a FuncInterp of a null pointer
     if interp is None:
-        return z3.BoolVal(True)
+        return z3.BoolVal(True)  # unconstrained (the clauses are checked, see `_repair`)
     if isinstance(interp, z3.FuncInterp):
         result = z3.substitute_vars(interp.else_value(), *args)
         for i in range(interp.num_entries() - 1, -1, -1):
