@@ -100,6 +100,8 @@ class _Move:
     step_bad: tuple = ()           # (check, step, configuration, raising values)
     state_bad: bool = False
     labels_changed: bool = False
+    by_values: bool = False        # a step taken has a flow check: in values precision its
+                                   # `step_bad` depends on the arguments, and is computed anew
 
 
 class Monitor:
@@ -132,6 +134,10 @@ class Monitor:
             for dim, var in (("conf", conf_var(agent)), ("integ", integ_var(agent)),
                              *((f"src.{t}", source_var(agent, t)) for t in self.tracked_sources())))
         self._agent_tests: dict = {}
+        self._actor_slots: dict[str, tuple] = {}   # agent -> its label slots (values precision)
+        self._tools: dict[str, m.Tool] = {}
+        for tool in self.model.tools:
+            self._tools.setdefault(tool.name, tool)
         self._cache: dict = {}
         self.reset()
 
@@ -196,21 +202,24 @@ class Monitor:
         if not resolved.actions:
             return [Violation(None, "deviation", self.index, location, resolved.problem or "not in the spec")]
         values = self.precision == "values"
-        move = None if values else self._cache.get((self.configs, resolved.key))
+        move = self._cache.get((self.configs, resolved.key))
         if move is not None and move.actions != resolved.actions:
             move = None  # two action sets with the same hash: compute, do not trust the cache
         if move is None:
-            move = self._move(resolved.actions, event.arguments if values and isinstance(event, ToolCall) else None)
-            if not values:
-                if len(self._cache) >= MAX_CACHED_MOVES:
-                    self._cache.clear()
-                self._cache[(self.configs, resolved.key)] = move
+            move = self._move(resolved.actions)
+            if len(self._cache) >= MAX_CACHED_MOVES:
+                self._cache.clear()
+            self._cache[(self.configs, resolved.key)] = move
         if move.problem is not None:
             return [Violation(None, "deviation", self.index, location, move.problem)]
+        step_bad = move.step_bad
+        if values and move.by_values and isinstance(event, ToolCall) and event.arguments is not None:
+            # The flow checks look at the labels of the values in the arguments.
+            step_bad = tuple(self._step_bad(move.pairs, event.arguments, move.forced))
         violations: list[Violation] = []
         if move.forced:
             violations.append(self._deviation(resolved.actions[0], move.candidates, location))
-        for check, st, config, raising in move.step_bad:
+        for check, st, config, raising in step_bad:
             violations.append(self._violation(check, st, config, location, raising))
         appended = (self._record_history(move.pairs[0][1], move.pairs[0][0], move.successors[0], location)
                     if move.labels_changed else [])
@@ -224,9 +233,10 @@ class Monitor:
                 self._remember_content(event, move.pairs[0][1].edge.action)
         return violations
 
-    def _move(self, actions: tuple[m.Action, ...], arguments: dict | None) -> "_Move":
-        """What taking one of `actions` does to the current configurations. A pure function
-        of (configurations, actions) except for the arguments in values precision."""
+    def _move(self, actions: tuple[m.Action, ...]) -> "_Move":
+        """What taking one of `actions` does to the current configurations: a pure function
+        of (configurations, actions). Its `step_bad` judges flows by the context labels; in
+        values precision a tool call's arguments decide them instead (see `_process`)."""
         candidates = tuple(st for a in actions for st in self.steps_by_action.get(a, ()))
         if not candidates:
             return _Move(problem=f"{describe_action(actions[0])}: no transition of the spec takes this action",
@@ -235,7 +245,9 @@ class Monitor:
         forced = not pairs
         if forced:
             pairs = tuple((c, st) for c in self.configs for st in candidates)
-        step_bad = tuple(self._step_bad(pairs, arguments, forced))
+        step_bad = tuple(self._step_bad(pairs, None, forced))
+        by_values = any(check.name in self.flow_checks
+                        for _, st in pairs for check in self.step_checks.get(st.index, ()))
         successors: list = []
         for c, st in pairs:
             successors.extend(self.interp.fire_forced(c, st) if forced else self.interp.fire(c, st))
@@ -245,7 +257,8 @@ class Monitor:
         state_bad = any(self.interp.state_bad(check, c) for check in self.state_checks for c in successors)
         before, after = pairs[0][0], successors[0]
         labels_changed = any(before[i] != after[i] for i in self.label_slots)
-        return _Move(None, candidates, actions, pairs, forced, successors, step_bad, state_bad, labels_changed)
+        return _Move(None, candidates, actions, pairs, forced, successors, step_bad, state_bad, labels_changed,
+                     by_values)
 
     def _deviation(self, action: m.Action, candidates, location: Location) -> Violation:
         here = set(self.states)
@@ -269,11 +282,16 @@ class Monitor:
         if actor is None:
             return config, None
         conf, integ, raising = self.values.written_label(arguments)
+        slots = self._actor_slots.get(actor)
+        if slots is None:
+            index = self.interp.index
+            slots = self._actor_slots[actor] = (index[conf_var(actor)], index[integ_var(actor)],
+                                                tuple((t, index[source_var(actor, t)]) for t in self.tracked))
         patched = list(config)
-        patched[self.interp.index[conf_var(actor)]] = conf
-        patched[self.interp.index[integ_var(actor)]] = integ
-        for tool in self.tracked:
-            patched[self.interp.index[source_var(actor, tool)]] = any(tool in o.sources for o in raising)
+        patched[slots[0]] = conf
+        patched[slots[1]] = integ
+        for tool, slot in slots[2]:
+            patched[slot] = any(tool in o.sources for o in raising)
         return tuple(patched), raising
 
     def _step_bad(self, pairs, arguments: dict | None, forced: bool):
@@ -283,13 +301,14 @@ class Monitor:
             checks = self.step_checks.get(st.index, ())
             if not checks:
                 continue
-            values_config, raising = (self._values_config(config, st, arguments)
-                                      if arguments is not None else (config, None))
+            values_config = raising = None   # computed for the first flow check only
             for check in checks:
                 if check.name in seen:
                     continue
                 is_flow = check.name in self.flow_checks
-                probe = values_config if is_flow else config
+                if is_flow and arguments is not None and values_config is None:
+                    values_config, raising = self._values_config(config, st, arguments)
+                probe = values_config if is_flow and values_config is not None else config
                 bad = (self.interp.step_condition(check, probe, st) if forced
                        else self.interp.step_bad(check, probe, st))
                 if bad:
@@ -415,7 +434,7 @@ class Monitor:
     def _remember_content(self, event, action: m.Action | None = None) -> None:
         """Feed what was read into the value index, with the label it was read at."""
         if isinstance(event, ToolCall):
-            tool = self.model.tool(action.name) if action is not None and action.kind == "tool" else None
+            tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
             label = tool.returns if tool is not None else m.Label(self.model.conf.bottom, self.model.integ.top)
             self.values.add(event.result, label.conf, label.integ, self.index, tool.name if tool else None)
         elif isinstance(event, Message) and event.role in ("user", "system"):

@@ -1,13 +1,37 @@
 """Value provenance for `--precision values`.
 
 A value written by an agent (an identifier, number, e-mail, URL with or without its
-scheme, IBAN, file name, a whole argument, or a short argument such as an id, matched as a
-whole word) is derived from a labelled read only if it appeared in content of
-that label and in no content of a lower one: its label is the *lowest* confidentiality and
-the *highest* integrity of all content it appeared in before the step. A value seen nowhere
-came from the agent itself (its instructions), and carries the lowest confidentiality and
-highest integrity. Matching is on lower-cased text, so re-quoting a value (JSON, YAML)
-does not hide it.
+scheme, IBAN, file name, a whole argument, or a short argument such as an id) is derived
+from a labelled read only if it appeared in content of that label and in no content of a
+lower one: its label is the *lowest* confidentiality and the *highest* integrity of all
+content it appeared in before the step. A value seen nowhere came from the agent itself
+(its instructions), and carries the lowest confidentiality and highest integrity.
+Matching is on lower-cased text, so re-quoting a value (JSON, YAML) does not hide it.
+
+The matching rule: a value occurs in a text iff it occurs there as a whole word, that is,
+at a place where it does not cut a run of letters and digits (`str.isalnum`) in two. If
+the value begins with a letter or digit, the character before it in the text is not one
+(or there is none); if it ends with one, the character after it is not one. `13` occurs
+in `id: 13,` but not in `2024-05-13x` or `ord-135`; `acc-12345` does not occur in
+`acc-123456`; `-12345` occurs in `acc-12345`.
+
+Under this rule every maximal run of letters and digits of a value is a maximal run of any
+text that holds it. The index (`ValueIndex`) keeps, for each such run, the ids of the texts
+that have it (postings, appended as the texts arrive), in two sides: the texts that can
+raise a value's label (any label but the lowest confidentiality with the highest
+integrity, or a tracked tool's result) and the others. A value is looked up through the
+postings of its rarest run and checked (substring search, then the boundaries) only in
+those texts; a run no text has answers at once. What is known of a value is kept and
+brought up to date only with the candidate texts that arrived since. `written_label`
+reads the second side only for a value that the first side holds: a value held only in
+texts of the lowest label raises nothing.
+
+Cost: adding a text is linear in its length. Looking a value up is linear in its length
+plus the number of candidate texts not yet checked for it: every (value, candidate text)
+pair is checked once per trace. A value all of whose runs are frequent (a phrase of common
+words) has many candidates, so a trace with many such distinct values costs more than
+linear time in the worst case; a value with one rare run (an id, a number, an address)
+has few.
 """
 from __future__ import annotations
 
@@ -18,7 +42,8 @@ from wfcheck.spec.lattice import Lattice
 
 # Tokens of five or more characters made of word characters and the punctuation that
 # holds values together (e-mail, URL, IBAN, paths, decimals); kept only if they carry a
-# digit or such punctuation, so that ordinary words are not values.
+# digit or such punctuation, so that ordinary words are not values. `_tokens` finds what
+# `_TOKEN.findall` finds, faster.
 _TOKEN = re.compile(r"[\w.@:/+\-]{5,}")
 _VALUE_MARK = re.compile(r"[\d@./:]")
 _SHORT = re.compile(r"(?=[a-z]*[0-9])[a-z0-9]{1,4}")
@@ -26,40 +51,116 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 MAX_WHOLE = 500
 
 
+class _Table(dict):
+    """A `str.translate` table: every character for which `keep` is false becomes a space
+    (ASCII filled in at once, other characters on first sight). `ascii` is the same for
+    `bytes.translate` on ASCII text."""
+
+    def __init__(self, keep) -> None:
+        super().__init__({c: c if keep(chr(c)) else 32 for c in range(128)})
+        self.keep = keep
+        self.ascii = bytes(self[c] for c in range(128)) + bytes(range(128, 256))
+
+    def __missing__(self, code: int) -> int:
+        out = code if self.keep(chr(code)) else 32
+        self[code] = out
+        return out
+
+    def split(self, text: str) -> list[str]:
+        """The maximal runs of kept characters of `text`, in order."""
+        if text.isascii():
+            return text.encode().translate(self.ascii).decode().split()
+        return text.translate(self).split()
+
+
+_WORD = _Table(str.isalnum)                                           # letters and digits
+_TOKEN_CHARS = _Table(lambda ch: ch.isalnum() or ch in "_.@:/+-")    # `_TOKEN`'s class
+runs = _WORD.split   # the maximal runs of letters and digits of a text (the index's keys)
+
+
+def _tokens(text: str) -> list[str]:
+    """`_TOKEN.findall(text)`."""
+    return [t for t in _TOKEN_CHARS.split(text) if len(t) >= 5]
+
+
+def _marked_tokens(text: str) -> list[str]:
+    """The tokens of `_tokens(text)` that are not made of letters only (the others carry
+    no digit or punctuation, so they are never values)."""
+    return [t for t in _TOKEN_CHARS.split(text) if len(t) >= 5 and not t.isalpha()]
+
+
+_NOT_MARKS = bytes(c for c in range(256) if chr(c) not in "0123456789@./:")
+
+
+def _may_have_values(text: str) -> bool:
+    """False only if no token of `text` carries a value: ASCII text without a digit, `@`,
+    `/` or `:`, whose every `.` ends it or is followed by a space (prose)."""
+    if not text.isascii():
+        return True
+    marks = text.encode().translate(None, _NOT_MARKS)
+    if not marks:
+        return False
+    if marks.count(b".") != len(marks):
+        return True
+    return text.count(".") != text.count(". ") + text.endswith(".")
+
+
+_STRING_VALUES: dict[str, tuple[str, ...]] = {}
+_MAX_CACHED_STRINGS = 4096
+
+
+def _string_values(item: str) -> tuple[str, ...]:
+    """The values one string argument carries (cached: a monitor's `check` and `step`
+    look at the same arguments)."""
+    out = _STRING_VALUES.get(item)
+    if out is not None:
+        return out
+    found: list[str] = []
+    text = item.strip().lower()
+    if 5 <= len(text) <= MAX_WHOLE:
+        found.append(text)
+    elif _SHORT.fullmatch(text):
+        found.append(text)  # a short argument (an id like "13") as a whole word
+    for token in _marked_tokens(text) if len(text) < 20 or _may_have_values(text) else ():
+        token = token.strip(".:/-")
+        if len(token) >= 5 and _VALUE_MARK.search(token):
+            found.append(token)
+            # A URL is the same value with or without its scheme: agents add `https://`.
+            bare = _SCHEME.sub("", token) if "://" in token else token
+            if bare != token and len(bare) >= 5:
+                found.append(bare)
+    out = tuple(found)
+    if len(_STRING_VALUES) >= _MAX_CACHED_STRINGS:
+        _STRING_VALUES.clear()
+    _STRING_VALUES[item] = out
+    return out
+
+
 def candidate_values(arguments) -> set[str]:
     """The values an argument object carries, lower-cased."""
     found: set[str] = set()
-
-    def visit(item) -> None:
-        if isinstance(item, dict):
-            for v in item.values():
-                visit(v)
-        elif isinstance(item, (list, tuple)):
-            for v in item:
-                visit(v)
-        elif isinstance(item, bool) or item is None:
-            return
-        elif isinstance(item, (int, float)):
-            text = str(item)
-            if len(text.replace(".0", "")) >= 4:
-                found.add(text.lower())
-        elif isinstance(item, str):
-            text = item.strip().lower()
-            if 5 <= len(text) <= MAX_WHOLE:
-                found.add(text)
-            elif _SHORT.fullmatch(text):
-                found.add(text)  # a short argument (an id like "13") as a whole word
-            for token in _TOKEN.findall(text):
-                token = token.strip(".:/-")
-                if len(token) >= 5 and _VALUE_MARK.search(token):
-                    found.add(token)
-                    # A URL is the same value with or without its scheme: agents add `https://`.
-                    bare = _SCHEME.sub("", token)
-                    if bare != token and len(bare) >= 5:
-                        found.add(bare)
-
-    visit(arguments)
+    _visit(arguments, found)
     return found
+
+
+def _visit(item, found: set[str]) -> None:
+    if isinstance(item, str):
+        found.update(_string_values(item))
+    elif isinstance(item, dict):
+        for v in item.values():
+            if isinstance(v, str):
+                found.update(_string_values(v))
+            else:
+                _visit(v, found)
+    elif isinstance(item, (list, tuple)):
+        for v in item:
+            _visit(v, found)
+    elif isinstance(item, bool) or item is None:
+        return
+    elif isinstance(item, (int, float)):
+        text = str(item)
+        if len(text.replace(".0", "")) >= 4:
+            found.add(text.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +172,72 @@ class ValueOrigin:
     sources: frozenset[str]   # tracked tools whose results held it (and no user content did)
 
 
-class _Texts:
-    """Append-only texts per key (per label class, per tracked tool, the user's words)."""
+def holds(text: str, value: str) -> bool:
+    """`text` holds `value` as a whole word: at some place where the value does not cut a
+    run of letters and digits (see the module's docstring). Both are lower-cased already."""
+    return bool(value) and _holds(text, value, value[0].isalnum(), value[-1].isalnum())
 
-    def __init__(self) -> None:
-        self.parts: dict[tuple, list[str]] = {}
 
-    def add(self, key: tuple, text: str) -> None:
-        self.parts.setdefault(key, []).append(text)
+def _holds(text: str, value: str, left: bool, right: bool) -> bool:
+    """`holds`, where `left`/`right`: the value begins/ends with a letter or digit."""
+    i = text.find(value)
+    if i < 0:
+        return False
+    if not left and not right:
+        return True
+    n, end = len(value), len(text)
+    while i >= 0:
+        if ((not left or i == 0 or not text[i - 1].isalnum())
+                and (not right or i + n == end or not text[i + n].isalnum())):
+            return True
+        i = text.find(value, i + 1)
+    return False
 
-    def has(self, key: tuple) -> bool:
-        return key in self.parts
 
-    def holds(self, key: tuple, value: str) -> bool:
-        """Some text under `key` holds `value` (see `ValueIndex._holds`)."""
-        return any(ValueIndex._holds(text, value) for text in self.parts.get(key, ()))
+class _Watch:
+    """What the index knows of one value. The texts are in two sides: 0, those that can
+    raise a value's label (a label other than the lowest confidentiality and highest
+    integrity, or a tracked tool's result), and 1, the others. Per side: the candidates
+    (`postings`: the texts of the value's rarest run, or every text of the side when the
+    value has no letter or digit; None until first read) and how many of them are checked
+    (`pos`)."""
+    __slots__ = ("value", "runs", "exact", "postings", "pos", "kinds", "labels", "tools", "user",
+                 "raised", "origin")
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.runs = found = runs(value)
+        self.exact = len(found) == 1 and found[0] == value   # every candidate holds the value
+        self.postings: list = [None, None]
+        self.pos = [0, 0]
+        # Made when a text first holds the value:
+        self.kinds: set | None = None       # (label, tracked tool, from the user) of texts that hold it
+        self.labels: dict[tuple[int, int], int] | None = None   # label -> the first step that held it
+        self.tools: set[str] | None = None                      # tracked tools whose results hold it
+        self.user = False                   # the user's or system's words hold it
+        self.raised = False                 # a text of side 0 holds it
+        self.origin: ValueOrigin | None = None
 
 
 class ValueIndex:
-    """The content seen so far in a trace, by label class (conf, integ) and by source tool."""
+    """The content seen so far in a trace: its texts with their label, tracked source tool
+    and whether they are the user's (or system's) words, and an inverted index of them."""
 
     def __init__(self, conf: Lattice, integ: Lattice, tracked: tuple[str, ...]) -> None:
         self.conf, self.integ = conf, integ
         self.tracked = tracked
-        self._by_label: dict[tuple[int, int], list[tuple[int, str]]] = {}
-        # Texts per label class, per tracked tool, and the user's and system's words (values
-        # there are nobody's taint), searched part by part: appending is constant time.
-        self._texts = _Texts()
+        self._plain = (conf.bottom, integ.top)
+        self._texts: list[str] = []
+        self._steps: list[int] = []
+        # Per text, its kind: ((conf, integ), tracked tool or None, from the user).
+        self._kinds: list[tuple] = []
+        # Per side (see `_Watch`): the ids of its texts, and its postings: run of letters
+        # and digits -> the ids of the side's texts that have it, ascending (an id is
+        # appended once per occurrence of the run). A run that a looked-up value has and no
+        # text of the side had yet gets an empty list, to watch.
+        self._ids: tuple[list[int], list[int]] = ([], [])
+        self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        self._watches: dict[str, _Watch] = {}
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
             from_user: bool = False) -> None:
@@ -106,45 +246,133 @@ class ValueIndex:
         if not text:
             return
         text = text.lower()
-        key = (conf, integ)
-        self._by_label.setdefault(key, []).append((step, text))
-        self._texts.add(("label", key), text)
-        if tool in self.tracked:
-            self._texts.add(("tool", tool), text)
-        if from_user:
-            self._texts.add(("user",), text)
+        pid = len(self._texts)
+        self._texts.append(text)
+        self._steps.append(step)
+        label = (conf, integ)
+        if tool not in self.tracked:
+            tool = None
+        self._kinds.append((label, tool, from_user))
+        side = 1 if label == self._plain and tool is None else 0
+        self._ids[side].append(pid)
+        postings = self._postings[side]
+        for run in runs(text):
+            try:
+                postings[run].append(pid)
+            except KeyError:
+                postings[run] = [pid]
 
-    @staticmethod
-    def _holds(text: str, value: str) -> bool:
-        """`value` occurs in `text`; a short value only as a whole word."""
-        if len(value) >= 5:
-            return value in text
-        return re.search(rf"(?<![a-z0-9]){re.escape(value)}(?![a-z0-9])", text) is not None
+    def parts(self) -> list[tuple[int, tuple[int, int], str | None, bool, str]]:
+        """The content so far: (step, label, tracked tool, from the user, lower-cased text)."""
+        return [(s, *k, t) for s, k, t in zip(self._steps, self._kinds, self._texts)]
 
     def origin(self, value: str) -> ValueOrigin:
-        conf, integ, first = None, None, None
-        for (c, i) in self._by_label:
-            if self._texts.holds(("label", (c, i)), value):
-                conf = c if conf is None else self.conf.meet(conf, c)
-                integ = i if integ is None else self.integ.join(integ, i)
-        if conf is None:
-            return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
-        for step, text in self._by_label.get((conf, integ), ()):
-            if self._holds(text, value):
-                first = step
-                break
-        sources = frozenset(t for t in self.tracked if self._texts.has(("tool", t))
-                            and self._texts.holds(("tool", t), value) and not self._texts.holds(("user",), value))
-        return ValueOrigin(value, conf, integ, first, sources)
+        """Where `value` (lower-cased, not empty) came from, given the content so far."""
+        watch = self._watches.get(value) or self._watch(value)
+        self._update(watch, 0)
+        self._update(watch, 1)
+        return watch.origin or self._origin(watch)
 
     def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:
         """The label of what the arguments carry, and the values that raised it."""
         conf, integ = self.conf.bottom, self.integ.top
         raising: list[ValueOrigin] = []
+        watches = self._watches
         for value in sorted(candidate_values(arguments)):
-            origin = self.origin(value)
+            watch = watches.get(value)
+            if watch is None:
+                watch = watches[value] = _Watch(value)
+            self._update(watch, 0)
+            if not watch.raised:
+                # Held at most by texts of the lowest confidentiality and highest integrity,
+                # and no tracked tool's: as the agent's own value, it raises nothing.
+                continue
+            self._update(watch, 1)
+            origin = watch.origin or self._origin(watch)
             if origin.conf != self.conf.bottom or origin.integ != self.integ.top or origin.sources:
                 raising.append(origin)
             conf = self.conf.join(conf, origin.conf)
             integ = self.integ.meet(integ, origin.integ)
         return conf, integ, raising
+
+    # ------------------------------------------------------------ look-ups
+    def _watch(self, value: str) -> _Watch:
+        watch = self._watches[value] = _Watch(value)
+        return watch
+
+    def _candidates(self, watch: _Watch, side: int) -> list[int]:
+        """The live list of the candidate texts of `watch` on `side`."""
+        found = watch.runs
+        if not found:   # no letter or digit: every text is a candidate
+            return self._ids[side]
+        postings = self._postings[side]
+        if len(found) == 1:
+            out = postings.get(found[0])
+            if out is None:
+                out = postings[found[0]] = []
+            return out
+        # Each run of the value is a run of every text that holds it: the rarest run's
+        # texts are the candidates. A run that no text has: held nowhere (yet).
+        lists = list(map(postings.get, found))
+        if None in lists:
+            out = postings[found[lists.index(None)]] = []
+            return out
+        return min(lists, key=len)
+
+    def _update(self, watch: _Watch, side: int) -> None:
+        """Bring `watch` up to date with the texts of `side` added since it was read."""
+        postings = watch.postings[side]
+        if postings is None:
+            postings = watch.postings[side] = self._candidates(watch, side)
+        start, end = watch.pos[side], len(postings)
+        if end <= start:
+            return
+        watch.pos[side] = end
+        new = postings[start:end]   # an id may repeat: harmless
+        if not watch.exact:
+            value, texts = watch.value, self._texts
+            if len(value) > 32:   # a short piece first: searching for a long value costs more
+                probe = value[:16]
+                new = [pid for pid in new if probe in texts[pid]]
+            new = [pid for pid in new if value in texts[pid]]   # most candidates fail here
+            left, right = value[0].isalnum(), value[-1].isalnum()
+            if new and (left or right):
+                new = [pid for pid in new if _holds(texts[pid], value, left, right)]
+        if new:
+            if side == 0:
+                watch.raised = True
+            self._note(watch, new)
+
+    def _note(self, watch: _Watch, held) -> None:
+        """The texts `held` (ascending ids, after all noted so far on their side) hold the
+        watched value. A kind of text is on one side only; a label may be on both."""
+        kinds, steps = self._kinds, self._steps
+        if watch.kinds is None:
+            watch.kinds, watch.labels, watch.tools = set(), {}, set()
+        # The first text of each kind among them: later ones change nothing.
+        first = dict(zip(map(kinds.__getitem__, reversed(held)), reversed(held)))
+        fresh = [(pid, kind) for kind, pid in first.items() if kind not in watch.kinds]
+        for pid, kind in fresh:
+            watch.kinds.add(kind)
+            label, tool, user = kind
+            step = steps[pid]
+            if watch.labels.get(label, step) >= step:
+                watch.labels[label] = step
+            if tool is not None:
+                watch.tools.add(tool)
+            watch.user = watch.user or user
+        if fresh:
+            watch.origin = None
+
+    def _origin(self, watch: _Watch) -> ValueOrigin:
+        if not watch.labels:
+            origin = ValueOrigin(watch.value, self.conf.bottom, self.integ.top, None, frozenset())
+        else:
+            conf = integ = None
+            for c, i in watch.labels:
+                conf = c if conf is None else self.conf.meet(conf, c)
+                integ = i if integ is None else self.integ.join(integ, i)
+            sources = frozenset() if watch.user else frozenset(watch.tools)
+            origin = ValueOrigin(watch.value, conf, integ, watch.labels.get((conf, integ)), sources)
+        watch.origin = origin
+        return origin

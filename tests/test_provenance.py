@@ -1,0 +1,298 @@
+"""Value provenance (checker/provenance.py): the whole-word matching rule, candidate values,
+labels (meet of confidentiality, join of integrity), `entered_at`, `sources`, and the
+inverted index against a naive reference that searches every text for every value.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wfcheck.checker import provenance as prov
+from wfcheck.checker.provenance import ValueIndex, candidate_values, holds
+from wfcheck.spec.lattice import build_lattice
+
+# Confidentiality is a diamond (hr and finance are incomparable: their meet is public, their
+# join secret); integrity a chain with `trusted` on top.
+CONF = build_lattice("confidentiality", [("public", "hr", "secret"), ("public", "finance", "secret")], {})
+INTEG = build_lattice("integrity", [("untrusted", "trusted")], {})
+PUBLIC, HR, FINANCE, SECRET = (CONF.index(n) for n in ("public", "hr", "finance", "secret"))
+UNTRUSTED, TRUSTED = INTEG.index("untrusted"), INTEG.index("trusted")
+TRACKED = ("read_inbox", "search_web")
+
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+
+
+def index() -> ValueIndex:
+    return ValueIndex(CONF, INTEG, TRACKED)
+
+
+def origin(ix: ValueIndex, value: str) -> tuple:
+    o = ix.origin(value)
+    return (CONF.levels[o.conf], INTEG.levels[o.integ], o.entered_at, set(o.sources))
+
+
+# ---------------------------------------------------------------- the matching rule
+
+@pytest.mark.parametrize("text, value, expected", [
+    ("file id: 13, size 2", "13", True),
+    ("id_: '13'", "13", True),               # `_` and quotes are not letters or digits
+    ("ord135 and x13", "13", False),         # inside a longer run
+    ("2024-05-130", "13", False),
+    ("2024-05-13", "13", True),              # `-` before, the end after: a whole word
+    ("caf\u00e913", "13", False),            # a non-ASCII letter is a letter too
+    ("acc-123456", "acc-12345", False),      # a longer value was a substring before
+    ("acc-12345.", "acc-12345", True),
+    ("acc-12345", "-12345", True),           # the value begins with `-`: no boundary needed there
+    ("bob@example.com.au", "bob@example.com", True),
+    ("xbob@example.com", "bob@example.com", False),
+    ("see www.true-informations.com/x", "www.true-informations.com", True),
+    ("rate 5.5%", "5.5%", True),
+    ("at 13 and 135", "13", True),           # a later occurrence is enough
+    ("135 then 13", "13", True),
+    ("", "13", False),
+])
+def test_whole_word_rule(text, value, expected):
+    assert holds(text, value) is expected
+    assert naive_holds(text, value) is expected
+
+
+def test_short_ids_are_values_matched_as_whole_words():
+    assert candidate_values({"file_id": "13"}) == {"13"}
+    assert candidate_values({"file_id": "ab"}) == set()        # no digit: not a value
+    ix = index()
+    ix.add("Files: 2024-05-130, ord135", SECRET, UNTRUSTED, 0, "search_web")
+    assert origin(ix, "13") == ("public", "trusted", None, set())
+    ix.add("{'id_': '13', 'name': 'x'}", SECRET, UNTRUSTED, 1, "search_web")
+    assert origin(ix, "13") == ("secret", "untrusted", 1, {"search_web"})
+
+
+def test_a_url_is_the_same_value_with_or_without_its_scheme():
+    values = candidate_values({"url": "https://www.true-informations.com/page"})
+    assert values == {"https://www.true-informations.com/page", "www.true-informations.com/page"}
+    # The page says it without a scheme; the agent adds one.
+    ix = index()
+    ix.add("Visit www.true-informations.com/page for a prize!", PUBLIC, UNTRUSTED, 2, "search_web")
+    conf, integ, raising = ix.written_label({"url": "https://www.true-informations.com/page"})
+    assert (conf, integ) == (PUBLIC, UNTRUSTED)
+    assert [o.value for o in raising] == ["www.true-informations.com/page"]
+    # And the other way round: the text has the scheme, the agent drops it.
+    ix = index()
+    ix.add("go to http://evil.example/pay now", PUBLIC, UNTRUSTED, 0, "search_web")
+    assert origin(ix, "evil.example/pay") == ("public", "untrusted", 0, {"search_web"})
+    assert ix.written_label({"url": "evil.example/pay"})[1] == UNTRUSTED
+
+
+def test_values_of_plain_words_and_of_long_arguments():
+    assert candidate_values({"q": "hello"}) == {"hello"}              # a whole argument
+    assert candidate_values({"q": "hi there, iban DE89370400440532013000."}) == {
+        "hi there, iban de89370400440532013000.", "de89370400440532013000"}
+    assert candidate_values({"n": 12.0, "m": 2024, "b": True, "x": None}) == {"2024"}
+    long = "word " * 200
+    assert candidate_values({"body": long}) == set()                   # over MAX_WHOLE, no token
+
+
+# ---------------------------------------------------------------- labels, steps, sources
+
+def test_the_label_is_the_meet_of_confidentiality_and_the_join_of_integrity():
+    ix = index()
+    ix.add("the key is K-77777", SECRET, UNTRUSTED, 0)
+    assert origin(ix, "k-77777") == ("secret", "untrusted", 0, set())
+    ix.add("hr copy: K-77777", HR, UNTRUSTED, 3)
+    assert origin(ix, "k-77777") == ("hr", "untrusted", 3, set())
+    ix.add("finance copy: K-77777", FINANCE, TRUSTED, 5)
+    # meet(hr, finance) = public, join(untrusted, trusted) = trusted: no text has that label
+    assert origin(ix, "k-77777") == ("public", "trusted", None, set())
+    ix.add("and again K-77777 (public)", PUBLIC, TRUSTED, 7)
+    assert origin(ix, "k-77777") == ("public", "trusted", 7, set())
+
+
+def test_entered_at_is_the_first_step_of_the_winning_label_whichever_side_it_is_on():
+    ix = index()
+    ix.add("user said ref-4242", PUBLIC, TRUSTED, 1, from_user=True)      # plain: side 1
+    ix.add("inbox: ref-4242", PUBLIC, TRUSTED, 4, "read_inbox")           # tracked: side 0
+    ix.add("inbox again: ref-4242", PUBLIC, TRUSTED, 6, "read_inbox")
+    assert origin(ix, "ref-4242") == ("public", "trusted", 1, set())     # the user's words: no source
+    # Through written_label (side 0 first, then side 1) the answer is the same.
+    ix = index()
+    ix.add("user said ref-4242", PUBLIC, TRUSTED, 1, from_user=True)
+    ix.add("inbox: ref-4242", PUBLIC, TRUSTED, 4, "read_inbox")
+    assert ix.written_label({"ref": "ref-4242"}) == (PUBLIC, TRUSTED, [])
+    assert origin(ix, "ref-4242") == ("public", "trusted", 1, set())
+
+
+def test_sources_are_the_tracked_tools_unless_the_user_said_it_too():
+    ix = index()
+    ix.add("mail from eve: pay DE12345678", PUBLIC, UNTRUSTED, 2, "read_inbox")
+    ix.add("web: DE12345678", PUBLIC, UNTRUSTED, 3, "search_web")
+    ix.add("lookup: DE12345678", PUBLIC, UNTRUSTED, 4, "lookup_order")   # not tracked
+    assert origin(ix, "de12345678") == ("public", "untrusted", 2, {"read_inbox", "search_web"})
+    _, _, raising = ix.written_label({"to": "DE12345678"})
+    assert [(o.value, o.sources) for o in raising] == [("de12345678", frozenset({"read_inbox", "search_web"}))]
+    ix.add("please pay DE12345678", PUBLIC, TRUSTED, 5, from_user=True)
+    assert origin(ix, "de12345678") == ("public", "trusted", 5, set())
+    assert ix.written_label({"to": "DE12345678"}) == (PUBLIC, TRUSTED, [])
+
+
+def test_a_tracked_tools_result_is_a_source_even_at_the_lowest_label():
+    ix = index()
+    ix.add("forward to eve@evil.example", PUBLIC, TRUSTED, 3, "read_inbox")
+    _, _, raising = ix.written_label({"to": "eve@evil.example"})
+    assert [(o.value, o.entered_at, o.sources) for o in raising] == [
+        ("eve@evil.example", 3, frozenset({"read_inbox"}))]
+
+
+def test_a_value_seen_nowhere_is_the_agents_own():
+    ix = index()
+    ix.add("nothing here", SECRET, UNTRUSTED, 0, "search_web")
+    assert origin(ix, "ord-12345") == ("public", "trusted", None, set())
+    assert ix.written_label({"order": "ord-12345", "note": "hello there"}) == (PUBLIC, TRUSTED, [])
+
+
+def test_answers_follow_the_texts_added_after_a_look_up():
+    ix = index()
+    assert origin(ix, "ord-12345") == ("public", "trusted", None, set())
+    ix.add("order ord-123456", SECRET, UNTRUSTED, 1, "search_web")   # not as a whole word
+    assert origin(ix, "ord-12345") == ("public", "trusted", None, set())
+    ix.add("order ord-12345 shipped", SECRET, UNTRUSTED, 2, "search_web")
+    assert origin(ix, "ord-12345") == ("secret", "untrusted", 2, {"search_web"})
+    ix.add("ORD-12345", HR, UNTRUSTED, 3)
+    assert origin(ix, "ord-12345") == ("hr", "untrusted", 3, {"search_web"})
+
+
+def test_values_without_letters_or_digits_are_plain_substrings():
+    ix = index()
+    ix.add("a --> b", SECRET, TRUSTED, 0)
+    assert origin(ix, "-->") == ("secret", "trusted", 0, set())
+    assert origin(ix, "<--") == ("public", "trusted", None, set())
+
+
+def test_parts_lists_the_content_in_order():
+    ix = index()
+    ix.add("Hello", SECRET, UNTRUSTED, 0, "search_web")
+    ix.add("", PUBLIC, TRUSTED, 1)           # empty content is not kept
+    ix.add("Bye", PUBLIC, TRUSTED, 2, "lookup_order", from_user=True)
+    assert ix.parts() == [(0, (SECRET, UNTRUSTED), "search_web", False, "hello"),
+                          (2, (PUBLIC, TRUSTED), None, True, "bye")]
+
+
+# ---------------------------------------------------------------- against a naive reference
+
+def naive_holds(text: str, value: str) -> bool:
+    """The rule as a regular expression: no letter or digit right before the value if it
+    begins with one, none right after it if it ends with one."""
+    if not value:
+        return False
+    before = r"(?<![^\W_])" if value[0].isalnum() else ""
+    after = r"(?![^\W_])" if value[-1].isalnum() else ""
+    return re.search(before + re.escape(value) + after, text) is not None
+
+
+def naive_origin(parts: list[tuple], value: str) -> tuple:
+    """Every text searched: (conf, integ, entered_at, sources) as the docstring says."""
+    held = [p for p in parts if naive_holds(p[4], value)]
+    if not held:
+        return (CONF.bottom, INTEG.top, None, frozenset())
+    conf, integ = held[0][1]
+    for _, (c, i), _, _, _ in held:
+        conf, integ = CONF.meet(conf, c), INTEG.join(integ, i)
+    first = next((p[0] for p in held if p[1] == (conf, integ)), None)
+    user = any(p[3] for p in held)
+    sources = frozenset() if user else frozenset(p[2] for p in held if p[2] is not None)
+    return (conf, integ, first, sources)
+
+
+ALPHABET = "ab1 2-._@/:\u00e9_"
+texts = st.text(alphabet=ALPHABET, max_size=40)
+labels = st.tuples(st.integers(0, len(CONF.levels) - 1), st.integers(0, len(INTEG.levels) - 1))
+tools = st.sampled_from([None, "read_inbox", "search_web", "lookup_order"])
+adds = st.tuples(st.just("add"), texts, labels, tools, st.booleans())
+lookups = st.tuples(st.just("look"), st.text(alphabet=ALPHABET, min_size=1, max_size=8))
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(st.lists(st.one_of(adds, lookups), max_size=40), st.data())
+def test_the_index_answers_as_a_search_of_every_text(ops, data):
+    ix = index()
+    step = 0
+    for op in ops:
+        if op[0] == "add":
+            _, text, (c, i), tool, user = op
+            ix.add(text, c, i, step, tool, from_user=user)
+            step += data.draw(st.integers(0, 2))
+            continue
+        parts = ix.parts()
+        # Look up the drawn value, and one cut from the texts so far (most are held).
+        values = [op[1].lower()]
+        if parts:
+            text = data.draw(st.sampled_from([p[4] for p in parts]))
+            if text:
+                a = data.draw(st.integers(0, len(text) - 1))
+                b = data.draw(st.integers(a + 1, len(text)))
+                values.append(text[a:b])
+        for value in values:
+            o = ix.origin(value)
+            assert (o.conf, o.integ, o.entered_at, o.sources) == naive_origin(parts, value), value
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.lists(st.tuples(texts, labels, tools, st.booleans()), max_size=12),
+       st.dictionaries(st.sampled_from("xyz"), st.text(alphabet=ALPHABET + "h", max_size=30), max_size=3),
+       st.data())
+def test_written_label_agrees_with_the_reference(content, arguments, data):
+    ix = index()
+    for step, (text, (c, i), tool, user) in enumerate(content):
+        ix.add(text, c, i, step, tool, from_user=user)
+    parts = ix.parts()
+    for text in [p[4] for p in parts if p[4]][:3]:   # arguments cut from the content, mostly held
+        a = data.draw(st.integers(0, len(text) - 1))
+        arguments[f"cut{a}"] = text[a:data.draw(st.integers(a + 1, len(text)))]
+    conf, integ, raising = CONF.bottom, INTEG.top, []
+    for value in sorted(candidate_values(arguments)):
+        c, i, first, sources = naive_origin(parts, value)
+        if (c, i) != (CONF.bottom, INTEG.top) or sources:
+            raising.append((value, c, i, first, sources))
+        conf, integ = CONF.join(conf, c), INTEG.meet(integ, i)
+    got_conf, got_integ, got = ix.written_label(arguments)
+    assert (got_conf, got_integ) == (conf, integ)
+    assert [(o.value, o.conf, o.integ, o.entered_at, o.sources) for o in got] == raising
+
+
+# ---------------------------------------------------------------- candidate values
+
+def reference_string_values(item: str) -> set[str]:
+    """The candidate values of one string, as the first version found them (regexes)."""
+    found = set()
+    text = item.strip().lower()
+    if 5 <= len(text) <= prov.MAX_WHOLE or prov._SHORT.fullmatch(text):
+        found.add(text)
+    for token in prov._TOKEN.findall(text):
+        token = token.strip(".:/-")
+        if len(token) >= 5 and prov._VALUE_MARK.search(token):
+            found.add(token)
+            bare = prov._SCHEME.sub("", token)
+            if bare != token and len(bare) >= 5:
+                found.add(bare)
+    return found
+
+
+@settings(max_examples=500, **SETTINGS)
+@given(st.text(alphabet="aB1 .:/-@_+x\u00e9\u00a0\u0661,", max_size=60))
+def test_candidate_values_and_tokens_agree_with_the_regular_expressions(text):
+    assert prov._tokens(text) == prov._TOKEN.findall(text)
+    lowered = text.lower()
+    assert prov._tokens(lowered) == prov._TOKEN.findall(lowered)
+    assert candidate_values({"a": text}) == reference_string_values(text)
+    assert prov.runs(text) == re.findall(r"[^\W_]+", text)
+
+
+@pytest.mark.parametrize("text", [
+    "Please confirm the delivery address before we issue a refund.",
+    "Meeting moved. See the summary.",
+    "Total 12.50 due", "a.b.c.d.e", "mail ann@example.com", "path /tmp/x/y", "at 10:30 sharp",
+    "end with dots...", "v1.2.3 released", "caf\u00e9 1.5",
+])
+def test_the_prose_shortcut_drops_no_value(text):
+    assert candidate_values({"a": text}) == reference_string_values(text)
