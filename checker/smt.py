@@ -38,7 +38,7 @@ from .smt_encode import (PC, Encoding, SystemTerms, describe, evaluate, horn, in
 ENGINE = "smt"
 INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
 FIRST_SLICE = 0.1      # seconds; then BMC and Spacer take turns, each slice twice the last
-FIRST_BMC_SLICE = 0.02
+FIRST_BMC_SLICE = 0.02  # BMC's first slice: short, so that quick Spacer proofs come first
 TRANSITION_GRAIN = 4   # BMC steps that share one transition term
 QUERY_MODE = "assumptions"   # BMC queries: "push" (push/pop) or "assumptions"
 SIMULATION_SECONDS = 1.0   # at most, and at most a tenth of the time
