@@ -127,6 +127,9 @@ class Monitor:
         self.state_checks = [c for c in self.system.checks if c.state_bad != m.Const(False)]
         self.flow_checks = {c.name for c in self.system.checks
                             if any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in c.property.kinds)}
+        # Per step: (check, its name, is a flow check), for `_step_bad`.
+        self._step_check_rows = {i: tuple((c, c.name, c.name in self.flow_checks) for c in checks)
+                                 for i, checks in self.step_checks.items()}
         self.label_slots = tuple(self.interp.index[v.name] for v in self.system.vars
                                  if v.role in ("conf", "integ", "source"))
         self.history_slots = tuple(
@@ -291,28 +294,26 @@ class Monitor:
         patched[slots[0]] = conf
         patched[slots[1]] = integ
         for tool, slot in slots[2]:
-            patched[slot] = any(tool in o.sources for o in raising)
+            patched[slot] = bool(raising) and any(tool in o.sources for o in raising)
         return tuple(patched), raising
 
     def _step_bad(self, pairs, arguments: dict | None, forced: bool):
         """(check, step, config, raising values) for each property a step breaks, once each."""
         seen: set[str] = set()
+        test = self.interp.step_condition if forced else self.interp.step_bad
         for config, st in pairs:
-            checks = self.step_checks.get(st.index, ())
-            if not checks:
+            rows = self._step_check_rows.get(st.index)
+            if not rows:
                 continue
             values_config = raising = None   # computed for the first flow check only
-            for check in checks:
-                if check.name in seen:
+            for check, name, is_flow in rows:
+                if name in seen:
                     continue
-                is_flow = check.name in self.flow_checks
                 if is_flow and arguments is not None and values_config is None:
                     values_config, raising = self._values_config(config, st, arguments)
                 probe = values_config if is_flow and values_config is not None else config
-                bad = (self.interp.step_condition(check, probe, st) if forced
-                       else self.interp.step_bad(check, probe, st))
-                if bad:
-                    seen.add(check.name)
+                if test(check, probe, st):
+                    seen.add(name)
                     yield check, st, config, (raising if is_flow else None)
 
     def _state_violations(self, configs, step_index: int, location: Location, before=()) -> list[Violation]:

@@ -20,11 +20,12 @@ text that holds it. The index (`ValueIndex`) keeps, for each such run, the ids o
 that have it (postings, appended as the texts arrive), in two sides: the texts that can
 raise a value's label (any label but the lowest confidentiality with the highest
 integrity, or a tracked tool's result) and the others. A value is looked up through the
-postings of its rarest run and checked (substring search, then the boundaries) only in
-those texts; a run no text has answers at once. What is known of a value is kept and
-brought up to date only with the candidate texts that arrived since. `written_label`
-reads the second side only for a value that the first side holds: a value held only in
-texts of the lowest label raises nothing.
+postings of its rarest run (of a value over 40 characters, the rarest of the runs whole
+in its first 40: fewer to split and look up) and checked (substring search, then the
+boundaries) only in those texts; a run no text has answers at once. What is known of a
+value is kept and brought up to date only with the candidate texts that arrived since.
+`written_label` reads the second side only for a value that the first side holds: a value
+held only in texts of the lowest label raises nothing.
 
 Cost: adding a text is linear in its length. Looking a value up is linear in its length
 plus the number of candidate texts not yet checked for it: every (value, candidate text)
@@ -98,8 +99,8 @@ def _may_have_values(text: str) -> bool:
     if not text.isascii():
         return True
     marks = text.encode().translate(None, _NOT_MARKS)
-    if not marks:
-        return False
+    if not marks or (marks == b"." and text[-1] == "."):
+        return False   # (the commonest prose: one sentence)
     if marks.count(b".") != len(marks):
         return True
     return text.count(".") != text.count(". ") + text.endswith(".")
@@ -115,20 +116,24 @@ def _string_values(item: str) -> tuple[str, ...]:
     out = _STRING_VALUES.get(item)
     if out is not None:
         return out
-    found: list[str] = []
     text = item.strip().lower()
-    if 5 <= len(text) <= MAX_WHOLE:
-        found.append(text)
-    elif _SHORT.fullmatch(text):
-        found.append(text)  # a short argument (an id like "13") as a whole word
-    for token in _marked_tokens(text) if len(text) < 20 or _may_have_values(text) else ():
-        token = token.strip(".:/-")
-        if len(token) >= 5 and _VALUE_MARK.search(token):
-            found.append(token)
-            # A URL is the same value with or without its scheme: agents add `https://`.
-            bare = _SCHEME.sub("", token) if "://" in token else token
-            if bare != token and len(bare) >= 5:
-                found.append(bare)
+    n = len(text)
+    if 5 <= n <= MAX_WHOLE:
+        found = [text]
+    elif n and _SHORT.fullmatch(text):
+        found = [text]  # a short argument (an id like "13") as a whole word
+    else:
+        found = []
+    if n < 20 or _may_have_values(text):
+        for token in _marked_tokens(text):
+            token = token.strip(".:/-")
+            if len(token) >= 5 and _VALUE_MARK.search(token):
+                found.append(token)
+                # A URL is the same value with or without its scheme: agents add `https://`.
+                if "://" in token:
+                    bare = _SCHEME.sub("", token)
+                    if bare != token and len(bare) >= 5:
+                        found.append(bare)
     out = tuple(found)
     if len(_STRING_VALUES) >= _MAX_CACHED_STRINGS:
         _STRING_VALUES.clear()
@@ -194,20 +199,36 @@ def _holds(text: str, value: str, left: bool, right: bool) -> bool:
     return False
 
 
+_HEAD = 40
+
+
+def _key_runs(value: str) -> list[str]:
+    """Maximal runs of letters and digits of `value` to choose its candidate texts by (any
+    of them will do: each is a maximal run of every text that holds the value). For a value
+    longer than `_HEAD` characters, the runs that lie whole in its first `_HEAD` (fewer to
+    split and look up); all of them if none does."""
+    if len(value) <= _HEAD:
+        return runs(value)
+    head = runs(value[:_HEAD])
+    if head and value[_HEAD].isalnum() and value[_HEAD - 1].isalnum():
+        head.pop()   # cut in two at the end of the head: not a maximal run of the value
+    return head or runs(value)
+
+
 class _Watch:
     """What the index knows of one value. The texts are in two sides: 0, those that can
     raise a value's label (a label other than the lowest confidentiality and highest
     integrity, or a tracked tool's result), and 1, the others. Per side: the candidates
-    (`postings`: the texts of the value's rarest run, or every text of the side when the
-    value has no letter or digit; None until first read) and how many of them are checked
-    (`pos`)."""
+    (`postings`: the texts of the rarest of the value's key runs, `_key_runs`, or every text
+    of the side when the value has no letter or digit; None until first read) and how many
+    of them are checked (`pos`)."""
     __slots__ = ("value", "runs", "exact", "postings", "pos", "kinds", "labels", "tools", "user",
                  "raised", "origin")
 
     def __init__(self, value: str) -> None:
         self.value = value
-        self.runs = found = runs(value)
-        self.exact = len(found) == 1 and found[0] == value   # every candidate holds the value
+        self.runs = runs(value) if len(value) <= _HEAD else _key_runs(value)
+        self.exact = value.isalnum()   # one run: every candidate holds the value
         self.postings: list = [None, None]
         self.pos = [0, 0]
         # Made when a text first holds the value:
@@ -278,11 +299,13 @@ class ValueIndex:
         conf, integ = self.conf.bottom, self.integ.top
         raising: list[ValueOrigin] = []
         watches = self._watches
-        for value in sorted(candidate_values(arguments)):
+        values = candidate_values(arguments)
+        for value in sorted(values) if len(values) > 1 else values:
             watch = watches.get(value)
             if watch is None:
-                watch = watches[value] = _Watch(value)
-            self._update(watch, 0)
+                watch = self._first(value)
+            elif watch.pos[0] < len(watch.postings[0]):
+                self._update(watch, 0)
             if not watch.raised:
                 # Held at most by texts of the lowest confidentiality and highest integrity,
                 # and no tracked tool's: as the agent's own value, it raises nothing.
@@ -296,6 +319,36 @@ class ValueIndex:
         return conf, integ, raising
 
     # ------------------------------------------------------------ look-ups
+    def _first(self, value: str) -> _Watch:
+        """A value not looked up before: its watch, up to date with side 0 (`_update` for a
+        new watch; a run of the value that no text of side 0 has answers at once)."""
+        watch = self._watches[value] = _Watch(value)
+        found = watch.runs
+        if not found:
+            candidates = self._ids[0]
+        elif len(found) == 1:
+            postings = self._postings[0]
+            candidates = postings.get(found[0])
+            if candidates is None:
+                watch.postings[0] = postings[found[0]] = []
+                return watch
+        else:
+            postings = self._postings[0]
+            lists = list(map(postings.get, found))
+            if None in lists:
+                watch.postings[0] = postings[found[lists.index(None)]] = []
+                return watch
+            candidates = min(lists, key=len)
+        watch.postings[0] = candidates
+        end = len(candidates)
+        if end:
+            watch.pos[0] = end
+            held = candidates[:end] if watch.exact else self._held(value, candidates)
+            if held:
+                watch.raised = True
+                self._note(watch, held)
+        return watch
+
     def _watch(self, value: str) -> _Watch:
         watch = self._watches[value] = _Watch(value)
         return watch
@@ -330,18 +383,24 @@ class ValueIndex:
         watch.pos[side] = end
         new = postings[start:end]   # an id may repeat: harmless
         if not watch.exact:
-            value, texts = watch.value, self._texts
-            if len(value) > 32:   # a short piece first: searching for a long value costs more
-                probe = value[:16]
-                new = [pid for pid in new if probe in texts[pid]]
-            new = [pid for pid in new if value in texts[pid]]   # most candidates fail here
-            left, right = value[0].isalnum(), value[-1].isalnum()
-            if new and (left or right):
-                new = [pid for pid in new if _holds(texts[pid], value, left, right)]
+            new = self._held(watch.value, new)
         if new:
             if side == 0:
                 watch.raised = True
             self._note(watch, new)
+
+    def _held(self, value: str, ids) -> list[int]:
+        """The texts among `ids` (ascending) that hold `value`."""
+        texts = self._texts
+        if len(value) > 32:   # a short piece first: searching for a long value costs more
+            probe = value[:16]
+            ids = [pid for pid in ids if probe in texts[pid]]
+        held = [pid for pid in ids if value in texts[pid]]   # most candidates fail here
+        if held:
+            left, right = value[0].isalnum(), value[-1].isalnum()
+            if left or right:
+                held = [pid for pid in held if _holds(texts[pid], value, left, right)]
+        return held
 
     def _note(self, watch: _Watch, held) -> None:
         """The texts `held` (ascending ids, after all noted so far on their side) hold the

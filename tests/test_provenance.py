@@ -260,6 +260,84 @@ def test_written_label_agrees_with_the_reference(content, arguments, data):
     assert [(o.value, o.conf, o.integ, o.entered_at, o.sources) for o in got] == raising
 
 
+# Long values (over `_HEAD` characters: candidates chosen by the runs of their head) and
+# the quick paths of a first look-up (`_first`: no run, one run, a run no text has).
+LONG = "ab1 -.@\u00e9\u0661_"
+long_texts = st.text(alphabet=LONG, min_size=30, max_size=120)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.lists(st.tuples(long_texts, labels, tools, st.booleans()), min_size=1, max_size=8),
+       st.lists(st.text(alphabet=LONG, min_size=1, max_size=90), max_size=3), st.data())
+def test_long_values_are_found_as_by_a_search_of_every_text(content, drawn, data):
+    ix = index()
+    for step, (text, (c, i), tool, user) in enumerate(content):
+        ix.add(text, c, i, step, tool, from_user=user)
+    parts = ix.parts()
+    values = [v.lower() for v in drawn]
+    for _ in range(3):   # cut from the texts: long ones, most held
+        text = data.draw(st.sampled_from([p[4] for p in parts]))
+        a = data.draw(st.integers(0, len(text) - 1))
+        values.append(text[a:data.draw(st.integers(a + 1, len(text)))])
+    arguments = {f"v{k}": v for k, v in enumerate(values)}
+    expected_conf, expected_integ = CONF.bottom, INTEG.top
+    for value in sorted(candidate_values(arguments)):
+        c, i, _, _ = naive_origin(parts, value)
+        expected_conf, expected_integ = CONF.join(expected_conf, c), INTEG.meet(expected_integ, i)
+    assert ix.written_label(arguments)[:2] == (expected_conf, expected_integ)
+    # Texts added after the look-up are seen too (the candidates are live lists).
+    ix.add(" ".join(values), SECRET, UNTRUSTED, len(content), "search_web")
+    parts = ix.parts()
+    for value in values:
+        o = ix.origin(value)
+        assert (o.conf, o.integ, o.entered_at, o.sources) == naive_origin(parts, value), value
+
+
+@given(st.text(alphabet=LONG, max_size=120))
+@settings(max_examples=300, **SETTINGS)
+def test_the_key_runs_are_maximal_runs_of_the_value(value):
+    found = prov._key_runs(value)
+    every = prov.runs(value)
+    assert set(found) <= set(every)
+    assert bool(found) == bool(every)
+    assert prov._Watch(value).exact == (every == [value])
+    if len(value) <= prov._HEAD:
+        assert found == every
+
+
+def test_a_long_value_cut_at_the_end_of_its_head():
+    head = "x" * (prov._HEAD - 5)
+    value = f"{head} abcdefghij more"            # `abcdefghij` straddles the head's end
+    assert prov._key_runs(value) == [head]
+    one_run = "a1" * prov._HEAD                  # no whole run in the head: every run
+    assert prov._key_runs(one_run) == [one_run]
+    ix = index()
+    ix.add(f"see {value}.", SECRET, TRUSTED, 0)
+    ix.add(f"({one_run})", PUBLIC, UNTRUSTED, 1, "search_web")
+    ix.add(f"{one_run}b", SECRET, UNTRUSTED, 2)   # not as a whole word
+    assert ix.written_label({"a": value}) == (SECRET, TRUSTED, [prov.ValueOrigin(value, SECRET, TRUSTED, 0,
+                                                                                   frozenset())])
+    assert ix.written_label({"a": one_run})[:2] == (PUBLIC, UNTRUSTED)
+    assert origin(ix, one_run) == ("public", "untrusted", 1, {"search_web"})
+
+
+def test_first_look_ups_of_each_kind_then_later_texts():
+    ix = index()
+    ix.add("order ord-77 and -->>--", SECRET, TRUSTED, 0)
+    arguments = {"a": "ord-77 x", "b": "zz-99 and", "c": "-->>--", "d": "order"}
+    # `ord-77 x`: every run known, not held; `zz-99 and`, `zz-99`: runs no text has;
+    # `-->>--`: no run; `order`: one run, held.
+    assert candidate_values(arguments) == {"ord-77 x", "ord-77", "zz-99 and", "zz-99", "-->>--", "order"}
+    conf, integ, raising = ix.written_label(arguments)
+    assert (conf, integ) == (SECRET, TRUSTED)
+    assert [o.value for o in raising] == ["-->>--", "ord-77", "order"]
+    ix.add("zz-99 and ord-77 x", HR, TRUSTED, 1)
+    conf, integ, raising = ix.written_label(arguments)
+    assert [(o.value, CONF.levels[o.conf]) for o in raising] == [
+        ("-->>--", "secret"), ("ord-77", "hr"), ("ord-77 x", "hr"), ("order", "secret"), ("zz-99", "hr"),
+        ("zz-99 and", "hr")]
+
+
 # ---------------------------------------------------------------- candidate values
 
 def reference_string_values(item: str) -> set[str]:
@@ -292,7 +370,8 @@ def test_candidate_values_and_tokens_agree_with_the_regular_expressions(text):
     "Please confirm the delivery address before we issue a refund.",
     "Meeting moved. See the summary.",
     "Total 12.50 due", "a.b.c.d.e", "mail ann@example.com", "path /tmp/x/y", "at 10:30 sharp",
-    "end with dots...", "v1.2.3 released", "caf\u00e9 1.5",
+    "end with dots...", "v1.2.3 released", "caf\u00e9 1.5", "One sentence only.", "x.y.",
+    "ends with a version 2.", "a sentence. then. more", ".", "dotted.name.",
 ])
 def test_the_prose_shortcut_drops_no_value(text):
     assert candidate_values({"a": text}) == reference_string_values(text)
