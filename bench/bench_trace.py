@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gen_traces  # noqa: E402
+from tables import table  # noqa: E402
 
 import wfcheck  # noqa: E402
 from wfcheck.checker.monitor import Monitor, check_events  # noqa: E402
@@ -564,7 +565,7 @@ class Bench:
         for section in self.sections:
             out.append(f"### {section.title}" if markdown else f"== {section.title}")
             out.append("")
-            out.append(_table(section.head, [[row_id or "", *cells] for row_id, cells in section.rows], markdown))
+            out.append(table(section.head, [[row_id or "", *cells] for row_id, cells in section.rows], markdown))
             out.append("")
             for note in section.notes:
                 out.append(f"- {note}" if markdown else f"  {note}")
@@ -603,16 +604,6 @@ def _timer_cost() -> float:
     for _ in range(n):
         time.perf_counter_ns()
     return (time.perf_counter_ns() - start) / n / 1e3
-
-
-def _table(head, body, markdown: bool) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines)
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    fmt = lambda row: "  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()  # noqa: E731
-    return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(row) for row in body])
 
 
 def machine() -> str:

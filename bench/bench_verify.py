@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gen_workflow  # noqa: E402
+from tables import table  # noqa: E402
 
 import wfcheck  # noqa: E402
 from wfcheck.checker.explicit import check_property  # noqa: E402
@@ -224,23 +225,13 @@ def render(rows: list[Row], examples, markdown: bool) -> str:
                      "yes" if not r.disagreements else f"NO ({len(r.disagreements)})"])
     ex_head = ["example", "wall s (median of 3)", "CPU s", "exit", "< 1 s (wall)"]
     ex_body = [[name, f"{t:.2f}", f"{c:.2f}", str(code), "yes" if t < 1.0 else "NO"] for name, t, c, code in examples]
-    out = [_table(head, body, markdown), "", _table(ex_head, ex_body, markdown)]
+    out = [table(head, body, markdown), "", table(ex_head, ex_body, markdown)]
     bad = [(r, d) for r in rows for d in r.disagreements]
     if bad:
         out.append("")
         out.append("!!! ENGINES DISAGREE !!!")
         out += [f"- size {'/'.join(map(str, r.size))}: {d}" for r, d in bad]
     return "\n".join(out) + "\n"
-
-
-def _table(head, body, markdown: bool) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines)
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    fmt = lambda row: "  ".join(x.ljust(w) for x, w in zip(row, widths))  # noqa: E731
-    return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(row) for row in body])
 
 
 def machine() -> str:

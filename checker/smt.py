@@ -32,8 +32,8 @@ from wfcheck.spec import model as m
 from wfcheck.spec.system import FALSE, Check, LevelSort, System
 
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
-from .smt_encode import (PC, Encoding, SystemTerms, describe, evaluate, horn, initial_config, successor,
-                         symbol_sort)
+from .smt_encode import (PC, Encoding, SystemTerms, describe, evaluate, free_constants, horn, initial_config,
+                         successor, symbol_sort)
 
 ENGINE = "smt"
 INDUCTION_DEPTH = 1    # k-induction tries k = 0 .. INDUCTION_DEPTH first
@@ -79,7 +79,7 @@ class Certificate:
         `l2s.saved` False and `l2s.copy.*` the initial configuration's values."""
         kinds = {name: (kind, values) for name, kind, values in self.symbols}
         pairs = []
-        for const in _free_constants(self.term):
+        for const in free_constants(self.term):
             name = const.decl().name()
             kind, values = kinds[name]
             value = config[name]
@@ -109,19 +109,6 @@ def _certificate(method, formula, k, symbols, by_state, loop_free) -> Certificat
     decls = {name: z3.Const(name, symbol_sort(kind, values)) for name, kind, values in symbols}
     term = z3.parse_smt2_string(f"(assert {formula})", decls=decls)[0]
     return Certificate(method, formula, k, symbols, by_state, loop_free, term)
-
-
-def _free_constants(term: z3.ExprRef) -> list[z3.ExprRef]:
-    out, seen, todo = {}, set(), [term]
-    while todo:
-        t = todo.pop()
-        if t.get_id() in seen:
-            continue
-        seen.add(t.get_id())
-        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out[t.decl().name()] = t
-        todo.extend(t.children())
-    return list(out.values())
 
 
 def _symbol(name: str, var, system: System) -> tuple[str, str, tuple]:

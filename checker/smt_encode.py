@@ -765,7 +765,7 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
         """(constant, values) of the untracked variables the terms read."""
         if not free:
             return []
-        seen = _constants(z3.And(parts))
+        seen = {c.get_id() for c in free_constants(z3.And(parts))}
         return [(c, free_values[c.get_id()]) for c in free if c.get_id() in seen]
 
     init_data = [values.encode(v, v.init) for v in tracked]
@@ -823,15 +823,15 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
     return Horn(args, clauses, relevant)
 
 
-def _constants(term: z3.ExprRef) -> set[int]:
-    """The ids of the uninterpreted constants in a term."""
-    out, seen, todo = set(), set(), [term]
+def free_constants(term: z3.ExprRef) -> list[z3.ExprRef]:
+    """The uninterpreted constants in a term, each once."""
+    out, seen, todo = {}, set(), [term]
     while todo:
         t = todo.pop()
         if t.get_id() in seen:
             continue
         seen.add(t.get_id())
         if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out.add(t.get_id())
+            out[t.get_id()] = t
         todo.extend(t.children())
-    return out
+    return list(out.values())
