@@ -57,10 +57,10 @@ import gen_traces  # noqa: E402
 from tables import table  # noqa: E402
 
 import wfcheck  # noqa: E402
-from wfcheck.checker.monitor import Monitor, check_events  # noqa: E402
-from wfcheck.checker.trace_check import check_traces  # noqa: E402
-from wfcheck.checker.traces import read_traces  # noqa: E402
-from wfcheck.checker.traces.reader import read_lines  # noqa: E402
+from wfcheck.checker.trace.monitor import Monitor, check_events  # noqa: E402
+from wfcheck.checker.trace.check import check_traces  # noqa: E402
+from wfcheck.checker.trace.readers import read_traces  # noqa: E402
+from wfcheck.checker.trace.readers.reader import read_lines  # noqa: E402
 
 SPEC = """\
 # The benchmark's spec: one assistant serving a user. Web pages and mail are untrusted,

@@ -11,7 +11,7 @@ for every property (written and implicit) by
 - explicit: the explicit-state checker, property by property, capped at `--max-states`
   configurations and at `--explicit-budget` seconds in all (a capped row shows "—");
 - SPIN: end to end per property — the Promela translation, `spin -a`, `cc -O2`, `./pan` —
-  summed over the properties (checker/promela.py).
+  summed over the properties (export/promela.py, checker/verify/spin.py).
 
 Times are wall-clock seconds, with CPU seconds (this process, plus child processes for SPIN
 and the parallel SMT run) in parentheses: the machine may be shared, and CPU time is what load does not inflate. The
@@ -43,10 +43,10 @@ import gen_workflow  # noqa: E402
 from tables import table  # noqa: E402
 
 import wfcheck  # noqa: E402
-from wfcheck.checker.explicit import check_property  # noqa: E402
-from wfcheck.checker.promela import spin_available, spin_check  # noqa: E402
-from wfcheck.checker.result import PROVED, UNKNOWN, VACUOUS, VIOLATED  # noqa: E402
-from wfcheck.checker.verify import verify_model  # noqa: E402
+from wfcheck.checker.verify.explicit import check_property  # noqa: E402
+from wfcheck.checker.verify.spin import spin_available, spin_check  # noqa: E402
+from wfcheck.checker.verify.result import PROVED, UNKNOWN, VACUOUS, VIOLATED  # noqa: E402
+from wfcheck.checker.verify.run import verify_model  # noqa: E402
 from wfcheck.spec.system import lower  # noqa: E402
 
 # (states, tools, variables, properties)

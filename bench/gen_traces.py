@@ -196,7 +196,7 @@ def to_openai(trace) -> list[dict]:
     """A normalized wfcheck `Trace` as OpenAI chat messages (Invariant's input): a user
     message, an assistant message with one tool call then its `tool` result, or an
     assistant text reply — one or two messages per event, in the same order."""
-    from wfcheck.checker.traces.events import Message, ToolCall
+    from wfcheck.checker.trace.readers.events import Message, ToolCall
 
     out: list[dict] = []
     for k, event in enumerate(trace.events):

@@ -36,9 +36,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from wfcheck.checker.monitor import Monitor, check_events
-from wfcheck.checker.traces.events import Message, ReadProblem, ToolCall
-from wfcheck.checker.traces.reader import read_traces
+from wfcheck.checker.trace.monitor import Monitor, check_events
+from wfcheck.checker.trace.readers.events import Message, ReadProblem, ToolCall
+from wfcheck.checker.trace.readers.reader import read_traces
 from wfcheck.spec import model as m
 
 ROOT = Path(__file__).resolve().parent.parent

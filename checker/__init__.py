@@ -1,2 +1,3 @@
-"""Analyses over the workflow IR: the SMT checker, the explicit-state reference checker and
-the trace monitor."""
+"""Analyses over the workflow IR, in two subsystems that depend on `wfcheck.spec` only:
+`verify` (the z3 checker, the explicit-state reference checker, SPIN as a peer) and `trace`
+(trace readers, the monitor, trace reports)."""

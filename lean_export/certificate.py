@@ -30,7 +30,7 @@ class ExportError(Exception):
 class Verdict:
     """A checker's verdict on one property, in the form the exporter reads (it does not
     import the checker). `edges`/`configs`/`bad_step`/`loop_start` are a counterexample as in
-    checker/result.py `Run`; `method` says how a proof was found, for the comment."""
+    checker/verify/result.py `Run`; `method` says how a proof was found, for the comment."""
     name: str
     status: str
     engine: str

@@ -2,8 +2,8 @@
 the first event that breaks a property or that the workflow does not allow — or that the
 trace conforms.
 
-The exporter does not read traces itself (that is the checker's job, checker/traces and
-checker/mapping.py): it receives, per event that is a step of the spec, the edges the event
+The exporter does not read traces itself (that is the checker's job, checker/trace/readers and
+checker/trace/mapping.py): it receives, per event that is a step of the spec, the edges the event
 may be. It follows the same sets of configurations as the trace monitor in conservative
 precision and stops at the first problem, where the monitor would report and go on.
 """

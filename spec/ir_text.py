@@ -25,6 +25,18 @@ def assign_text(a: m.Assign) -> str:
     return f"{a.var} = " + ("any" if a.value is None else expr_text(a.value))
 
 
+def describe_action(action: m.Action) -> str:
+    """What a step does, in words (`a` calls `t`), for explanations and trace reports."""
+    if action.kind == "tool":
+        text = f"`{action.agent}` calls `{action.name}`"
+        return text + (f" (outcome `{action.outcome}`)" if action.outcome else "")
+    if action.kind == "event":
+        return f"`{action.agent}` does `{action.name}`" if action.agent else f"event `{action.name}`"
+    if action.kind == "handoff":
+        return f"`{action.agent}` hands off to `{action.receiver}`"
+    return f"`{action.agent}` sends a message to `{action.receiver}`"
+
+
 def _const_text(value: m.Value) -> str:
     if isinstance(value, bool):  # before int: bool is a subclass of int
         return "true" if value else "false"

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wfcheck
-from wfcheck.checker.explicit import check_system as explicit_check
-from wfcheck.checker.replay import replay
-from wfcheck.checker.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
+from wfcheck.checker.verify.explicit import check_system as explicit_check
+from replay import replay
+from wfcheck.checker.verify.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
 from wfcheck.spec import model as m
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
@@ -224,7 +224,7 @@ def test_explicit_checker_agrees_with_interpreter(source, rng, data):
 
 def _smt():
     # Imported here, not skipped: until the SMT checker exists this test fails loudly.
-    from wfcheck.checker.smt import check_system
+    from wfcheck.checker.verify.smt import check_system
     return check_system
 
 

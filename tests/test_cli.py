@@ -112,7 +112,7 @@ def test_fmt_reports_syntax_errors(tmp_path):
 @pytest.mark.parametrize("engine", ["explicit", "smt"])
 def test_verify_exit_codes_and_json(support, engine):
     if engine == "smt":
-        pytest.importorskip("wfcheck.checker.smt")
+        pytest.importorskip("wfcheck.checker.verify.smt")
     result = run("verify", support, "--engine", engine, "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.output)
@@ -161,8 +161,8 @@ def test_internal_errors_are_reported_without_traceback(support, monkeypatch):
 
 
 def test_readme_gating_example_blocks_the_injected_refund():
-    from wfcheck.checker.monitor import Monitor
-    from wfcheck.checker.traces.events import Message, ToolCall
+    from wfcheck.checker.trace.monitor import Monitor
+    from wfcheck.checker.trace.readers.events import Message, ToolCall
 
     monitor = Monitor(str(HERE.parent / "examples" / "support.wf"))
     monitor.step(Message("user", "Refund order 1042, please", agent="customer"))

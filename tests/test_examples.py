@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import wfcheck
-from wfcheck.checker.replay import replay
+from replay import replay
 from wfcheck.spec.fmt import format_workflow
 from wfcheck.spec.parser import parse_text
 
@@ -57,7 +57,7 @@ def test_example_is_canonically_formatted(path):
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
 def test_example_verdicts_match_expectations(path, engine):
     if engine == "smt":
-        pytest.importorskip("wfcheck.checker.smt")
+        pytest.importorskip("wfcheck.checker.verify.smt")
     expected = expectations(path)
     assert len(expected) >= 5
     report = wfcheck.verify(str(path), engine=engine)

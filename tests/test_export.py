@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wfcheck.api import check_text
 from wfcheck.spec import model as m
-from wfcheck.spec.export import to_dot, to_json, to_mermaid
+from wfcheck.export.graph import to_dot, to_json, to_mermaid
 
 GOLDEN = Path(__file__).parent / "golden" / "graph"
 

@@ -151,7 +151,7 @@ def test_every_example_exports(path, tmp_path):
 def test_goldens_are_well_formed():
     for case, (wf, _) in CASES.items():
         model = load_model(str(GOLDEN / wf))
-        from wfcheck.checker.verify import verify_model
+        from wfcheck.checker.verify.run import verify_model
         verdicts = {r.name: r.status for r in verify_model(model, "explicit").results}
         for path in sorted((GOLDEN / case).glob("*.lean")):
             text = path.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The online trace monitor (checker/monitor.py) on small inline specs and hand-built events.
+"""The online trace monitor (checker/trace/monitor.py) on small inline specs and hand-built events.
 
 One test (or a few) per behaviour: each property kind is reported at the event that breaks
 it, with its kind; deviations are reported and checking goes on; `check` predicts `step`;
@@ -12,8 +12,8 @@ import copy
 import pytest
 
 import wfcheck
-from wfcheck.checker.monitor import Monitor, Violation, check_events
-from wfcheck.checker.traces.events import Handoff, Location, Message, ToolCall
+from wfcheck.checker.trace.monitor import Monitor, Violation, check_events
+from wfcheck.checker.trace.readers.events import Handoff, Location, Message, ToolCall
 from wfcheck.spec import model as m
 
 # ---------------------------------------------------------------- helpers

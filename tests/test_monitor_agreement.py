@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wfcheck
-from wfcheck.checker.monitor import KIND_NAMES, Monitor, check_events
-from wfcheck.checker.traces.events import Handoff, Location, Message, ToolCall
+from wfcheck.checker.trace.monitor import KIND_NAMES, Monitor, check_events
+from wfcheck.checker.trace.readers.events import Handoff, Location, Message, ToolCall
 from wfcheck.spec import model as m
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import lower

@@ -1,4 +1,4 @@
-"""The Promela translation (checker/promela.py): well-formed text for every property, and —
+"""The Promela translation (export/promela.py): well-formed text for every property, and —
 when `spin` and `cc` are installed — SPIN's verdict equals the explicit checker's for every
 property of the bundled examples and of small workflows aimed at the translation's corners
 (simultaneous updates, `any`, negative and wide ranges, a non-chain lattice, a step that
@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 import wfcheck
-from wfcheck.checker import promela
-from wfcheck.checker.explicit import check_property
-from wfcheck.checker.promela import spin_available, spin_check, to_promela
-from wfcheck.checker.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
+from wfcheck.export import promela
+from wfcheck.checker.verify.explicit import check_property
+from wfcheck.checker.verify.spin import spin_available, spin_check
+from wfcheck.export.promela import to_promela
+from wfcheck.checker.verify.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
 from wfcheck.cli import EXIT_INVALID, EXIT_OK, run_export
 from wfcheck.spec.system import System, lower
 

@@ -1,4 +1,4 @@
-"""Value provenance (checker/provenance.py): the whole-word matching rule, candidate values,
+"""Value provenance (checker/trace/provenance.py): the whole-word matching rule, candidate values,
 labels (meet of confidentiality, join of integrity), `entered_at`, `sources`, and the
 inverted index against a naive reference that searches every text for every value.
 """
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wfcheck.checker import provenance as prov
-from wfcheck.checker.provenance import ValueIndex, candidate_values, holds
+from wfcheck.checker.trace import provenance as prov
+from wfcheck.checker.trace.provenance import ValueIndex, candidate_values, holds
 from wfcheck.spec.lattice import build_lattice
 
 # Confidentiality is a diamond (hr and finance are incomparable: their meet is public, their

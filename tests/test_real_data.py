@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import wfcheck
-from wfcheck.checker.trace_check import check_traces
+from wfcheck.checker.trace.check import check_traces
 from wfcheck.spec.graph import structural_findings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wfcheck
-from wfcheck.checker.explicit import check_system
-from wfcheck.checker.replay import replay
-from wfcheck.checker.result import PROVED, VACUOUS, VIOLATED
+from wfcheck.checker.verify.explicit import check_system
+from replay import replay
+from wfcheck.checker.verify.result import PROVED, VACUOUS, VIOLATED
 from wfcheck.spec import model as m
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
@@ -860,7 +860,7 @@ def test_interpreter_agrees_with_a_reference_semantics(source, data):
 
 def test_a_flow_with_an_agent_sink_is_never_vacuous():
     import wfcheck
-    from wfcheck.checker.explicit import check_system
+    from wfcheck.checker.verify.explicit import check_system
     from wfcheck.spec.system import lower
 
     source = """workflow multi

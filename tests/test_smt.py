@@ -15,10 +15,10 @@ from collections import deque
 import pytest
 
 import wfcheck
-from wfcheck.checker import explicit, smt
-from wfcheck.checker.replay import replay
-from wfcheck.checker.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
-from wfcheck.checker.verify import verify_model
+from wfcheck.checker.verify import explicit, smt
+from replay import replay
+from wfcheck.checker.verify.result import PROVED, UNKNOWN, VACUOUS, VIOLATED
+from wfcheck.checker.verify.run import verify_model
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
 

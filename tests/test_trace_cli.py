@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wfcheck.checker.monitor import Monitor, check_events
-from wfcheck.checker.trace_check import TraceReport, TraceResult, check_trace, check_traces, excerpt
-from wfcheck.checker.trace_render import escape_data, escape_property, render_github
-from wfcheck.checker.traces.events import Location, Message, ReadProblem, ToolCall, Trace
+from wfcheck.checker.trace.monitor import Monitor, check_events
+from wfcheck.checker.trace.check import TraceReport, TraceResult, check_trace, check_traces, excerpt
+from wfcheck.checker.trace.render import escape_data, escape_property, render_github
+from wfcheck.checker.trace.readers.events import Location, Message, ReadProblem, ToolCall, Trace
 from wfcheck.cli import main
 
 GOLDEN = Path(__file__).parent / "golden" / "trace"
@@ -238,7 +238,7 @@ def test_junit_survives_control_characters():
     trace = Trace("t", "t.jsonl", "native",
                   (ToolCall("send\x01mail", {"body": "a\x00b"}, location=Location("t.jsonl", 1)),))
     report = _report_of(SHOP, [trace])
-    from wfcheck.checker.trace_render import render_junit
+    from wfcheck.checker.trace.render import render_junit
     root = ET.fromstring(render_junit(report).encode())
     assert "\ufffd" in root.find("testsuite/testcase/failure").text
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from wfcheck.checker.traces import fast
-from wfcheck.checker.traces.events import Handoff, Location, Message, ReadProblem, ToolCall, Trace
-from wfcheck.checker.traces.locate import container_lines
-from wfcheck.checker.traces.reader import FORMATS, MAX_REPORTED, detect, read_file, read_lines, read_text, read_traces
+from wfcheck.checker.trace.readers import fast
+from wfcheck.checker.trace.readers.events import Handoff, Location, Message, ReadProblem, ToolCall, Trace
+from wfcheck.checker.trace.readers.locate import container_lines
+from wfcheck.checker.trace.readers.reader import FORMATS, MAX_REPORTED, detect, read_file, read_lines, read_text, read_traces
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -4,11 +4,18 @@ The public API; the `wfcheck` command is a thin layer over it.
 """
 from __future__ import annotations
 
+import importlib.util as _util
+
+if _util.find_spec("wfcheck.spec") is None:  # the source folder `wfcheck/` without an install
+    raise ImportError(f"this is the `wfcheck/` folder of a source checkout ({__path__[0]}), which cannot be "
+                      "imported by itself: its subpackages live in the checkout's spec/, checker/, export/ and "
+                      "lean_export/ folders and are mapped at install time; run `pip install -e .` in the "
+                      "checkout, or import an installed wfcheck from another directory")
+
 from .api import (CheckResult, Formatted, InvalidWorkflow, check_file, check_text, check_traces, format_file,
                   load_model, verify)
 from .api import LeanExport, export_lean
-
-__version__ = "0.1.0"
+from .spec.version import __version__
 
 __all__ = ["CheckResult", "Formatted", "InvalidWorkflow", "check_file", "check_text", "check_traces", "format_file",
            "load_model", "verify", "__version__", "LeanExport", "export_lean"]

@@ -3,61 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wfcheck.spec.analysis import analyze
-from wfcheck.spec.diagnostics import Diagnostic, SourceMap, error, render_plain
-from wfcheck.spec.loader import Loaded, load_file, load_text
+from wfcheck.spec.diagnostics import Diagnostic, SourceMap, error
+from wfcheck.spec.frontend import CheckResult, InvalidWorkflow, check_file, check_text, load_model
 from wfcheck.spec.model import Model
 from wfcheck.spec.span import Span
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """A parsed and analysed workflow. `model` is None when there are errors."""
-    path: str
-    model: Model | None
-    diagnostics: tuple[Diagnostic, ...]
-    sources: SourceMap
-
-    @property
-    def ok(self) -> bool:
-        return self.model is not None and not any(d.is_error for d in self.diagnostics)
-
-
-def _check(path: str, loaded: Loaded) -> CheckResult:
-    if any(d.is_error for d in loaded.diagnostics) or not loaded.files:
-        return CheckResult(path, None, loaded.diagnostics, loaded.sources)
-    model, diagnostics = analyze(loaded.files)
-    return CheckResult(path, model, loaded.diagnostics + diagnostics, loaded.sources)
-
-
-def check_file(path: str) -> CheckResult:
-    """Parse `path` and its imports, then resolve and type-check the workflow."""
-    return _check(path, load_file(path))
-
-
-def check_text(text: str, path: str = "<input>") -> CheckResult:
-    """Like `check_file`, for source text (imports resolve relative to `path`)."""
-    return _check(path, load_text(text, path))
-
-
-class InvalidWorkflow(Exception):
-    """Raised by API calls that need a valid workflow; carries the diagnostics."""
-
-    def __init__(self, result: CheckResult) -> None:
-        errors = [d for d in result.diagnostics if d.is_error]
-        super().__init__(f"{result.path}: {len(errors)} error(s); first: "
-                         + (render_plain(errors[0]) if errors else "no model"))
-        self.result = result
-
-
-def load_model(target: str | Model) -> Model:
-    """A checked model from a path (raising InvalidWorkflow on errors) or a model."""
-    if isinstance(target, Model):
-        return target
-    result = check_file(target)
-    if not result.ok:
-        raise InvalidWorkflow(result)
-    return result.model
 
 
 @dataclass(frozen=True)
@@ -92,7 +41,7 @@ def verify(target: str | Model, engine: str = "smt", bound: int = 50, timeout: f
            properties: list[str] | None = None, jobs: int = 1):
     """Prove or refute the properties of a workflow (a path or a Model) -> checker Report.
     `jobs` processes decide properties side by side (0: one per CPU)."""
-    from wfcheck.checker.verify import verify_model
+    from wfcheck.checker.verify.run import verify_model
 
     return verify_model(load_model(target), engine, bound, timeout, properties, jobs)
 
@@ -100,8 +49,8 @@ def verify(target: str | Model, engine: str = "smt", bound: int = 50, timeout: f
 def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,
                  jobs: int = 1, progress=None):
     """Check recorded runs (trace files or directories) against a workflow -> TraceReport
-    (see wfcheck/checker/trace_check.py; `report.exit_code` is the command's exit code)."""
-    from wfcheck.checker.trace_check import check_traces as check
+    (see checker/trace/check.py; `report.exit_code` is the command's exit code)."""
+    from wfcheck.checker.trace.check import check_traces as check
 
     return check(spec, paths, precision, input_format, jobs, progress)
 
@@ -126,8 +75,8 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
     and lean_export.ExportError if a checker's result disagrees with the semantics."""
     import os
 
-    from wfcheck import __version__
-    from wfcheck.checker.verify import verify_model
+    from wfcheck.spec.version import __version__
+    from wfcheck.checker.verify.run import verify_model
     from wfcheck.lean_export import DEFAULT_MAX_CONFIGS, render_project, write_project
 
     model = load_model(target)
@@ -166,10 +115,10 @@ def _lean_verdict(result):
 
 def _lean_traces(model: Model, system, paths, input_format):
     """Read trace files and map each event to the edges it may be (as the trace monitor
-    does: checker/mapping.py), for the Lean export."""
-    from wfcheck.checker.mapping import ActionResolver
-    from wfcheck.checker.traces.events import ReadProblem
-    from wfcheck.checker.traces.reader import read_traces
+    does: checker/trace/mapping.py), for the Lean export."""
+    from wfcheck.checker.trace.mapping import ActionResolver
+    from wfcheck.checker.trace.readers.events import ReadProblem
+    from wfcheck.checker.trace.readers.reader import read_traces
     from wfcheck.lean_export import TracedStep, TraceInput
 
     resolver = ActionResolver(model)

@@ -71,7 +71,7 @@ def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
 
 
 def run_graph(path: str, fmt: str = "dot", output: str | None = None) -> int:
-    from wfcheck.spec import export
+    from wfcheck.export import graph as export
 
     result = _load_ok(path, "text")
     if result is None:
@@ -118,8 +118,8 @@ def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -
 
 def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tuple[str, ...] = (),
                fmt: str = "text", engine: str = "smt", jobs: int = 0) -> int:
-    from wfcheck.checker.render import render_text
-    from wfcheck.checker.verify import verify_model
+    from wfcheck.checker.verify.render import render_text
+    from wfcheck.checker.verify.run import verify_model
 
     result = _load_ok(path, fmt)
     if result is None:
@@ -162,8 +162,8 @@ class _TraceProgress:
 
 def run_trace(spec: str, traces: tuple[str, ...], fmt: str = "text", precision: str | None = None,
               input_format: str = "auto", jobs: int = 1, output: str | None = None) -> int:
-    from wfcheck.checker.trace_check import check_traces
-    from wfcheck.checker.trace_render import render
+    from wfcheck.checker.trace.check import check_traces
+    from wfcheck.checker.trace.render import render
 
     result = _load_ok(spec, "json" if fmt == "json" else "text")
     if result is None:
@@ -182,7 +182,7 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
     """Write the workflow for another model checker: one Promela model per property (SPIN
     checks one property per run). With several models, stdout gets them one after another
     and `output` is a directory that gets `PROPERTY.pml` for each."""
-    from wfcheck.checker.promela import to_promela
+    from wfcheck.export.promela import to_promela
     from wfcheck.spec.system import lower
 
     result = _load_ok(path, "text")

@@ -13,7 +13,7 @@ Verdicts claim no more than was shown:
 
 `terminates` also fails on a reachable cycle of non-final configurations: BMC looks for a
 lasso, and a proof goes through the liveness-to-safety reduction (Biere, Artho, Schuppan
-2002). The encoding is in checker/smt_encode.py; the choices made, with their
+2002). The encoding is in checker/verify/smt_encode.py; the choices made, with their
 measurements, in docs/encoding.md.
 """
 from __future__ import annotations

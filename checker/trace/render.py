@@ -12,8 +12,8 @@ from pathlib import Path
 from wfcheck.spec.span import NO_SPAN, Span
 
 from .monitor import Link, Violation
-from .traces.events import Location, ReadProblem
-from .trace_check import TraceReport, TraceResult
+from .readers.events import Location, ReadProblem
+from .check import TraceReport, TraceResult
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 
@@ -217,7 +217,7 @@ def render_sarif(report: TraceReport) -> str:
     """One SARIF run: rules for the spec's properties, for deviations and for reading
     problems; a result per violation (error) and per reading problem (error if nothing of the
     input was checked, warning if it was)."""
-    from wfcheck import __version__
+    from wfcheck.spec.version import __version__
 
     problem_ids, deviation_id = _rule_ids(report)
     rules: list[dict] = []

@@ -6,7 +6,7 @@ step of `System.steps` is enabled when the control state is its source and its g
 holds; it has a successor only when `range_ok` holds; it assigns all its updates at once,
 `None` meaning any value of the variable's sort) and, per `Check`, its monitor updates and
 its bad conditions — the "Semantics" section of docs/language.md. Which verdict a query
-means is decided in checker/smt.py; why the encoding is this one, in docs/encoding.md.
+means is decided in checker/verify/smt.py; why the encoding is this one, in docs/encoding.md.
 
 Values: the control state is an Int (index into `model.states`); a bool variable a Bool;
 an int range an Int; an enum a bit-vector (index of the member in its sort); a label

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from wfcheck.spec import model as m
 
-from .traces.events import Handoff, Message, ToolCall
+from .readers.events import Handoff, Message, ToolCall
 
 ERROR_OUTCOMES = ("failed", "error", "failure", "fail", "errored")
 SUCCESS_OUTCOMES = ("ok", "success", "succeeded", "done", "pass", "passed")

@@ -1,11 +1,11 @@
-"""Replay a counterexample through the concrete semantics and confirm it violates its
+"""Test helper: replay a counterexample through the concrete semantics and confirm it violates its
 property. Every engine's counterexamples pass through here in the tests."""
 from __future__ import annotations
 
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import Check, System
 
-from .result import Run
+from wfcheck.checker.verify.result import Run
 
 
 class ReplayError(AssertionError):

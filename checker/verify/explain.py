@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wfcheck.spec import model as m
+from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.span import Span
 from wfcheck.spec.system import System
 
@@ -22,17 +23,6 @@ class ExplainedStep:
     changes: tuple[str, ...]
     notes: tuple[str, ...]
     violation: bool = False
-
-
-def describe_action(action: m.Action) -> str:
-    if action.kind == "tool":
-        text = f"`{action.agent}` calls `{action.name}`"
-        return text + (f" (outcome `{action.outcome}`)" if action.outcome else "")
-    if action.kind == "event":
-        return f"`{action.agent}` does `{action.name}`" if action.agent else f"event `{action.name}`"
-    if action.kind == "handoff":
-        return f"`{action.agent}` hands off to `{action.receiver}`"
-    return f"`{action.agent}` sends a message to `{action.receiver}`"
 
 
 def _show(value) -> str:

@@ -16,14 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from wfcheck.spec import model as m
+from wfcheck.spec.frontend import load_model
 from wfcheck.spec.semantics import Interpreter
+from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.span import NO_SPAN, Span
 from wfcheck.spec.system import Check, System, agent_flow_condition, conf_var, integ_var, lower, source_var
 
-from .explain import describe_action
 from .mapping import ActionResolver
 from .provenance import ValueIndex
-from .traces.events import Handoff, Location, Message, ToolCall
+from .readers.events import Handoff, Location, Message, ToolCall
 
 PRECISIONS = ("conservative", "values")
 MAX_CACHED_MOVES = 200_000
@@ -109,8 +110,6 @@ class Monitor:
     `finish()` at the end of a run. `spec` is a path or a checked `Model`."""
 
     def __init__(self, spec, precision: str | None = None) -> None:
-        from wfcheck.api import load_model
-
         self.model: m.Model = load_model(spec)
         self.precision = precision or self.model.mapping.precision
         if self.precision not in PRECISIONS:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .explain import explain
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED
-from .verify import Report
+from .run import Report
 
 MARK = {PROVED: "✓", VIOLATED: "✗", UNKNOWN: "?", VACUOUS: "~"}
 

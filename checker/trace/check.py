@@ -27,7 +27,7 @@ from wfcheck.spec import model as m
 from wfcheck.spec.span import NO_SPAN, Span
 
 from .monitor import KIND_NAMES, Monitor, Violation, check_events
-from .traces.events import Handoff, Location, Message, ReadProblem, ToolCall, Trace
+from .readers.events import Handoff, Location, Message, ReadProblem, ToolCall, Trace
 
 EXCERPT_WIDTH = 100
 PLACEHOLDER_FILES = ("<start>", "<end>")   # the monitor's addresses for "before/after all events"
@@ -227,7 +227,7 @@ def _fewer_collections():
 def _check_file(monitor: Monitor, path: str, input_format: str | None,
                 on_trace: Callable[[int], None] | None = None) -> tuple[list[TraceResult], list[ReadProblem]]:
     """Check the traces of one file; `on_trace(n)` after each, with the number so far."""
-    from .traces.reader import read_file
+    from .readers.reader import read_file
 
     results: list[TraceResult] = []
     unreadable: list[ReadProblem] = []
@@ -258,7 +258,7 @@ def _worker(task: tuple[str, str | None]) -> tuple[list[TraceResult], list[ReadP
 def trace_files(paths: Iterable[str]) -> tuple[list[str], list[ReadProblem]]:
     """The files to read, sorted and each once (directories and glob patterns expanded as
     the reader does), and WF801 for the paths that name nothing."""
-    from .traces.reader import trace_files as found
+    from .readers.reader import trace_files as found
 
     files: list[str] = []
     problems: list[ReadProblem] = []
@@ -273,7 +273,7 @@ def check_traces(spec, paths: Iterable[str], precision: str | None = None, input
     checked Model; raises InvalidWorkflow if the path does not check). `input_format`
     None detects each file's format. `progress`, if given, is called as traces and files
     are done. See the module docstring for the order of results and the exit code."""
-    from .traces.reader import FORMATS
+    from .readers.reader import FORMATS
 
     if input_format == "auto":
         input_format = None

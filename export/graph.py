@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import model as m
-from .ir_text import assign_text, expr_text
-from .span import NO_SPAN, Span
+from wfcheck.spec import model as m
+from wfcheck.spec.ir_text import assign_text, expr_text
+from wfcheck.spec.span import NO_SPAN, Span
 
 
 @dataclass(frozen=True, slots=True)
