@@ -17,35 +17,52 @@ from . import system as s
 Config = tuple
 
 
-class _PyTranslator:
+class _PyTranslator(s.Fold):
     """SExpr -> Python expression over the configuration tuple `c`."""
 
     def __init__(self, index: dict[str, int]) -> None:
         self.index = index
 
-    def __call__(self, e) -> str:
-        if isinstance(e, m.Const):
-            return repr(e.value)
-        if isinstance(e, m.Var):
-            return f"c[{self.index[e.name]}]"
-        if isinstance(e, m.At):
-            return f"(c[0] == {e.state!r})"
-        if isinstance(e, m.Not):
-            return f"(not {self(e.operand)})"
-        if isinstance(e, m.And):
-            return "(" + " and ".join(self(o) for o in e.operands) + ")"
-        if isinstance(e, m.Or):
-            return "(" + " or ".join(self(o) for o in e.operands) + ")"
-        if isinstance(e, (m.Cmp, m.Arith)):
-            return f"({self(e.left)} {e.op} {self(e.right)})"
-        if isinstance(e, s.Ite):
-            return f"({self(e.then)} if {self(e.cond)} else {self(e.other)})"
-        if isinstance(e, s.Level):
-            return str(e.index)
-        if isinstance(e, (s.Join, s.Meet, s.Leq)):
-            table = {s.Join: "J", s.Meet: "M", s.Leq: "L"}[type(e)] + e.dimension[0].upper()
-            return f"{table}[{self(e.left)}][{self(e.right)}]"
-        raise TypeError(f"cannot translate {e!r}")  # pragma: no cover
+    def on_const(self, e):
+        return repr(e.value)
+
+    def on_var(self, e):
+        return f"c[{self.index[e.name]}]"
+
+    def on_at(self, e):
+        return f"(c[0] == {e.state!r})"
+
+    def on_not(self, e, operand):
+        return f"(not {operand})"
+
+    def on_and(self, e, *operands):
+        return "(" + " and ".join(operands) + ")" if operands else "True"
+
+    def on_or(self, e, *operands):
+        return "(" + " or ".join(operands) + ")" if operands else "False"
+
+    def on_cmp(self, e, left, right):
+        return f"({left} {e.op} {right})"
+
+    on_arith = on_cmp
+
+    def on_ite(self, e, cond, then, other):
+        return f"({then} if {cond} else {other})"
+
+    def on_level(self, e):
+        return str(e.index)
+
+    def _table(self, e, left, right, table):
+        return f"{table}{e.dimension[0].upper()}[{left}][{right}]"
+
+    def on_join(self, e, left, right):
+        return self._table(e, left, right, "J")
+
+    def on_meet(self, e, left, right):
+        return self._table(e, left, right, "M")
+
+    def on_leq(self, e, left, right):
+        return self._table(e, left, right, "L")
 
 
 class Interpreter:

@@ -13,7 +13,7 @@ and/or over a reachable state; a property holds when no reachable bad condition 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from . import model as m
@@ -66,6 +66,76 @@ SExpr = Union[m.Expr, Level, Join, Meet, Leq, Ite]
 Sort = Union[m.BoolSort, m.IntSort, m.EnumSort, LevelSort]
 FALSE = m.Const(False)
 
+# ---------------------------------------------------------------- walking expressions
+#
+# Every backend translates expressions through `children` and `Fold`, so that a new
+# expression form is one entry in `_CHILDREN` and one method per translator, and a
+# translator that lacks it is refused when its class is defined (tests import them all).
+
+_CHILDREN = {
+    m.Const: lambda e: (), m.Var: lambda e: (), m.At: lambda e: (), Level: lambda e: (),
+    m.Not: lambda e: (e.operand,), m.And: lambda e: e.operands, m.Or: lambda e: e.operands,
+    m.Cmp: lambda e: (e.left, e.right), m.Arith: lambda e: (e.left, e.right),
+    Join: lambda e: (e.left, e.right), Meet: lambda e: (e.left, e.right), Leq: lambda e: (e.left, e.right),
+    Ite: lambda e: (e.cond, e.then, e.other),
+}
+MODEL_FORMS = (m.Const, m.Var, m.At, m.Not, m.And, m.Or, m.Cmp, m.Arith)  # what a `.wf` file can write
+FORMS = tuple(_CHILDREN)                                                   # and what lowering adds
+
+
+def children(e: SExpr) -> tuple[SExpr, ...]:
+    """The direct subexpressions of `e`, left to right."""
+    try:
+        return _CHILDREN[type(e)](e)
+    except KeyError:
+        raise TypeError(f"not an expression: {e!r}") from None
+
+
+def subexpressions(e: SExpr):
+    """`e` and every expression inside it, parents before children."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def free_vars(e: SExpr) -> frozenset[str]:
+    """The names of the variables `e` reads."""
+    return frozenset(n.name for n in subexpressions(e) if type(n) is m.Var)
+
+
+def mentions_state(e: SExpr) -> bool:
+    """`e` reads the control state (`at STATE`)."""
+    return any(type(n) is m.At for n in subexpressions(e))
+
+
+def _method_name(form: type) -> str:
+    return "on_" + form.__name__.lower()
+
+
+class Fold:
+    """A bottom-up translation of expressions. A subclass defines, for each form in `forms`
+    (FORMS unless it narrows it to MODEL_FORMS), a method `on_<form>` (`on_const`, `on_not`,
+    `on_join`, ...) taking the node and the translations of its children; calling the
+    translator on an expression translates it. Defining a subclass that lacks a method is a
+    TypeError, so a new form cannot be forgotten by a backend."""
+
+    forms: tuple[type, ...] = FORMS
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = [_method_name(f) for f in cls.forms if not callable(getattr(cls, _method_name(f), None))]
+        if missing:
+            raise TypeError(f"{cls.__name__} does not translate every expression form: missing {', '.join(missing)}")
+        cls._method_names = {form: _method_name(form) for form in cls.forms}
+
+    def __call__(self, e: SExpr):
+        name = self._method_names.get(type(e))
+        if name is None:
+            raise TypeError(f"{type(self).__name__} cannot translate {e!r}")
+        return getattr(self, name)(e, *[self(c) for c in _CHILDREN[type(e)](e)])
+
 
 def conj(parts) -> SExpr:
     parts = [p for p in parts if p != m.TRUE]
@@ -94,10 +164,14 @@ def negate(e: SExpr) -> SExpr:
 
 @dataclass(frozen=True, slots=True)
 class SysVar:
+    """A state variable. `agent` is set for an agent's context variables (roles "conf",
+    "integ", "source"), `source` for a flow-source flag (the tracked tool)."""
     name: str
     sort: Sort
     init: object
     role: str  # "data" | "conf" | "integ" | "source" | "monitor"
+    agent: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +217,11 @@ class System:
     vars: tuple[SysVar, ...]
     steps: tuple[Step, ...]
     checks: tuple[Check, ...]
-    deadlock: SExpr                # per control state: no step enabled (see `deadlock_in`)
+    deadlock: SExpr                # a non-final control state in which no step is enabled
+    by_name: dict = field(default_factory=dict, compare=False, repr=False)  # name -> SysVar
+
+    def __post_init__(self) -> None:
+        self.by_name.update((v.name, v) for v in self.vars)
 
     @property
     def conf(self) -> Lattice:
@@ -158,6 +236,26 @@ class System:
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The tools whose results are tracked per agent (flow properties name them)."""
+        return tuple(dict.fromkeys(v.source for v in self.vars if v.role == "source"))
+
+    def var(self, name: str) -> SysVar:
+        return self.by_name[name]
+
+    def conf_of(self, agent: str) -> SysVar:
+        """The confidentiality of `agent`'s context."""
+        return self.var(conf_var(agent))
+
+    def integ_of(self, agent: str) -> SysVar:
+        """The integrity of `agent`'s context."""
+        return self.var(integ_var(agent))
+
+    def source_of(self, agent: str, tool: str) -> SysVar:
+        """The flag: `agent`'s context holds data from `tool`."""
+        return self.var(source_var(agent, tool))
 
 
 def conf_var(agent: str) -> str:
@@ -354,9 +452,9 @@ def lower(model: m.Model) -> System:
     sources = _tracked_sources(model)
     variables = [SysVar(v.name, v.sort, v.init, "data") for v in model.variables]
     for agent in model.agents:
-        variables.append(SysVar(conf_var(agent), LevelSort(CONF), model.conf.bottom, "conf"))
-        variables.append(SysVar(integ_var(agent), LevelSort(INTEG), model.integ.top, "integ"))
-        variables.extend(SysVar(source_var(agent, s), m.BoolSort(), False, "source") for s in sources)
+        variables.append(SysVar(conf_var(agent), LevelSort(CONF), model.conf.bottom, "conf", agent))
+        variables.append(SysVar(integ_var(agent), LevelSort(INTEG), model.integ.top, "integ", agent))
+        variables.extend(SysVar(source_var(agent, s), m.BoolSort(), False, "source", agent, s) for s in sources)
     steps: list[Step] = []
     src_after: dict[int, dict] = {}
     for edge in model.edges:
