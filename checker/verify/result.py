@@ -29,10 +29,6 @@ class Run:
         return {"edges": list(self.edges), "configs": [dict(c) for c in self.configs],
                 "bad_step": self.bad_step, "loop_start": self.loop_start}
 
-    @classmethod
-    def from_json(cls, data: dict) -> "Run":
-        return cls(tuple(data["edges"]), tuple(data["configs"]), data["bad_step"], data["loop_start"])
-
 
 @dataclass(frozen=True)
 class PropertyResult:
