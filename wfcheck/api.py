@@ -1,4 +1,5 @@
-"""Library entry points: load a `.wf` file into a checked model with its diagnostics."""
+"""The public API: every command of the `wfcheck` CLI is a call here (the CLI only parses
+arguments, prints and picks exit codes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,56 @@ from wfcheck.spec.diagnostics import Diagnostic, SourceMap, error
 from wfcheck.spec.frontend import CheckResult, InvalidWorkflow, check_file, check_text, load_model
 from wfcheck.spec.model import Model
 from wfcheck.spec.span import Span
+from wfcheck.spec.version import __version__
+from wfcheck.lean_export import ExportError
+
+
+def render_diagnostic(diag: Diagnostic, sources: SourceMap) -> str:
+    """A diagnostic as rustc renders one: code, message, location, the source line with a
+    caret, and the help line."""
+    from wfcheck.spec.diagnostics import render_human
+
+    return render_human(diag, sources)
+
+
+def structural_findings(model: Model) -> tuple[Diagnostic, ...]:
+    """Warnings about the state machine of a valid model (unreachable states, dead ends,
+    ...: WF601-WF604), which `wfcheck check` reports beside the diagnostics."""
+    from wfcheck.spec.graph import structural_findings as findings
+
+    return tuple(findings(model))
+
+
+GRAPH_FORMATS = ("dot", "mermaid", "json")
+
+
+def graph(target: str | Model, fmt: str = "dot") -> str:
+    """The state machine as Graphviz dot, Mermaid or JSON text (`wfcheck graph`)."""
+    import json
+
+    from wfcheck.export import graph as export
+
+    model = load_model(target)
+    if fmt == "json":
+        return json.dumps(export.to_json(model), indent=2) + "\n"
+    if fmt not in GRAPH_FORMATS:
+        raise ValueError(f"unknown graph format {fmt!r}")
+    return export.to_dot(model) if fmt == "dot" else export.to_mermaid(model)
+
+
+def export_promela(target: str | Model, properties: list[str] | None = None) -> tuple[tuple[str, str], ...]:
+    """One Promela model for SPIN per property (SPIN checks one property per run), as
+    (property name, text). Unknown property names raise KeyError."""
+    from wfcheck.export.promela import to_promela
+    from wfcheck.spec.system import lower
+
+    system = lower(load_model(target))
+    known = {c.name for c in system.checks}
+    for name in properties or ():
+        if name not in known:
+            raise KeyError(name)
+    return tuple((c.name, to_promela(system, c)) for c in system.checks
+                 if properties is None or c.name in properties)
 
 
 @dataclass(frozen=True)
@@ -46,6 +97,14 @@ def verify(target: str | Model, engine: str = "smt", bound: int = 50, timeout: f
     return verify_model(load_model(target), engine, bound, timeout, properties, jobs)
 
 
+def render_verification(report, path: str, sources: SourceMap | None = None) -> str:
+    """A verification report for people: each verdict, each counterexample explained step by
+    step with carets into the source (`sources`: the CheckResult's, for the carets)."""
+    from wfcheck.checker.verify.render import render_text
+
+    return render_text(report, path, sources)
+
+
 def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,
                  jobs: int = 1, progress=None):
     """Check recorded runs (trace files or directories) against a workflow -> TraceReport
@@ -53,6 +112,16 @@ def check_traces(spec: str | Model, paths, precision: str | None = None, input_f
     from wfcheck.checker.trace.check import check_traces as check
 
     return check(spec, paths, precision, input_format, jobs, progress)
+
+
+TRACE_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github")
+
+
+def render_traces(report, fmt: str = "text") -> str:
+    """A trace report as text, JSON, JUnit XML, SARIF 2.1.0 or GitHub annotations."""
+    from wfcheck.checker.trace.render import render
+
+    return render(report, fmt)
 
 
 @dataclass(frozen=True)
@@ -75,7 +144,6 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
     and lean_export.ExportError if a checker's result disagrees with the semantics."""
     import os
 
-    from wfcheck.spec.version import __version__
     from wfcheck.checker.verify.run import verify_model
     from wfcheck.lean_export import DEFAULT_MAX_CONFIGS, render_project, write_project
 

@@ -15,16 +15,15 @@ from typing import Callable
 
 import click
 
-from wfcheck import __version__
+from wfcheck import api
 from wfcheck.api import CheckResult, check_file
-from wfcheck.spec.diagnostics import render_human
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
 def _echo_diagnostics(result: CheckResult, err: bool = True) -> None:
     for diag in result.diagnostics:
-        click.echo(render_human(diag, result.sources) + "\n", err=err)
+        click.echo(api.render_diagnostic(diag, result.sources) + "\n", err=err)
 
 
 def _load_ok(path: str, fmt: str) -> CheckResult | None:
@@ -41,21 +40,19 @@ def _load_ok(path: str, fmt: str) -> CheckResult | None:
 
 
 def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
-    from wfcheck.spec.graph import structural_findings
-
     outputs, code = [], EXIT_OK
     for path in paths:
         result = check_file(path)
         diagnostics = result.diagnostics
         if result.ok:
-            diagnostics = diagnostics + structural_findings(result.model)
+            diagnostics = diagnostics + api.structural_findings(result.model)
         if not result.ok:
             code = EXIT_INVALID
         if fmt == "json":
             outputs.append({"file": path, "ok": result.ok, "diagnostics": [d.to_json() for d in diagnostics]})
             continue
         for diag in diagnostics:
-            click.echo(render_human(diag, result.sources) + "\n", err=True)
+            click.echo(api.render_diagnostic(diag, result.sources) + "\n", err=True)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         if result.ok:
@@ -71,16 +68,10 @@ def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
 
 
 def run_graph(path: str, fmt: str = "dot", output: str | None = None) -> int:
-    from wfcheck.export import graph as export
-
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
-    if fmt == "json":
-        text = json.dumps(export.to_json(result.model), indent=2) + "\n"
-    else:
-        text = export.to_dot(result.model) if fmt == "dot" else export.to_mermaid(result.model)
-    _write(text, output)
+    _write(api.graph(result.model, fmt), output)
     return EXIT_OK
 
 
@@ -93,14 +84,12 @@ def _write(text: str, output: str | None) -> None:
 
 
 def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -> int:
-    from wfcheck.api import format_file
-
     code = EXIT_OK
     for path in paths:
-        formatted = format_file(path)
+        formatted = api.format_file(path)
         if formatted.diagnostics:
             for diag in formatted.diagnostics:
-                click.echo(render_human(diag, formatted.sources) + "\n", err=True)
+                click.echo(api.render_diagnostic(diag, formatted.sources) + "\n", err=True)
             code = EXIT_INVALID
             continue
         if stdout:
@@ -118,23 +107,24 @@ def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -
 
 def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tuple[str, ...] = (),
                fmt: str = "text", engine: str = "smt", jobs: int = 0) -> int:
-    from wfcheck.checker.verify.render import render_text
-    from wfcheck.checker.verify.run import verify_model
-
     result = _load_ok(path, fmt)
     if result is None:
         return EXIT_INVALID
     try:
-        report = verify_model(result.model, engine, bound, timeout, list(properties) or None, jobs)
+        report = api.verify(result.model, engine, bound, timeout, list(properties) or None, jobs)
     except KeyError as exc:
-        names = ", ".join(f"`{p.name}`" for p in result.model.properties)
-        click.echo(f"error[WF701]: unknown property `{exc.args[0]}`\n  = help: the properties are {names}", err=True)
+        _unknown_property(exc.args[0], result)
         return EXIT_INVALID
     if fmt == "json":
         click.echo(json.dumps({"file": path, **report.to_json()}, indent=2))
     else:
-        click.echo(render_text(report, path, result.sources), nl=False)
+        click.echo(api.render_verification(report, path, result.sources), nl=False)
     return report.exit_code
+
+
+def _unknown_property(name: str, result: CheckResult) -> None:
+    names = ", ".join(f"`{p.name}`" for p in result.model.properties)
+    click.echo(f"error[WF701]: unknown property `{name}`\n  = help: the properties are {names}", err=True)
 
 
 class _TraceProgress:
@@ -162,19 +152,16 @@ class _TraceProgress:
 
 def run_trace(spec: str, traces: tuple[str, ...], fmt: str = "text", precision: str | None = None,
               input_format: str = "auto", jobs: int = 1, output: str | None = None) -> int:
-    from wfcheck.checker.trace.check import check_traces
-    from wfcheck.checker.trace.render import render
-
     result = _load_ok(spec, "json" if fmt == "json" else "text")
     if result is None:
         return EXIT_INVALID
     progress = _TraceProgress()
     try:
-        report = check_traces(result.model, list(traces), precision,
+        report = api.check_traces(result.model, list(traces), precision,
                               None if input_format == "auto" else input_format, jobs, progress)
     finally:
         progress.close()
-    _write(render(report, fmt), output)
+    _write(api.render_traces(report, fmt), output)
     return report.exit_code
 
 
@@ -182,24 +169,17 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
     """Write the workflow for another model checker: one Promela model per property (SPIN
     checks one property per run). With several models, stdout gets them one after another
     and `output` is a directory that gets `PROPERTY.pml` for each."""
-    from wfcheck.export.promela import to_promela
-    from wfcheck.spec.system import lower
-
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
-    system = lower(result.model)
-    checks = system.checks
-    if prop is not None:
-        checks = tuple(c for c in checks if c.name == prop)
-        if not checks:
-            names = ", ".join(f"`{c.name}`" for c in system.checks)
-            click.echo(f"error[WF701]: unknown property `{prop}`\n  = help: the properties are {names}", err=True)
-            return EXIT_INVALID
-    if not checks:
+    try:
+        models = api.export_promela(result.model, None if prop is None else [prop])
+    except KeyError:
+        _unknown_property(prop, result)
+        return EXIT_INVALID
+    if not models:
         click.echo(f"error: workflow `{result.model.name}` has no properties to export", err=True)
         return EXIT_INVALID
-    models = [(c.name, to_promela(system, c)) for c in checks]
     if len(models) == 1 or output is None or output == "-":
         _write("\n".join(text for _, text in models), output)
     else:
@@ -215,17 +195,14 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
              timeout: float = 10.0, max_configs: int | None = None, trace_format: str = "auto",
              jobs: int = 0) -> int:
     """Verify the workflow and write it with its proofs as a Lean 4 project in `output`."""
-    from wfcheck.api import export_lean
-    from wfcheck.lean_export import ExportError
-
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
     try:
-        export = export_lean(path, output, engine=engine, bound=bound, timeout=timeout,
+        export = api.export_lean(path, output, engine=engine, bound=bound, timeout=timeout,
                              traces=tuple(trace), trace_format=None if trace_format == "auto" else trace_format,
                              max_configs=max_configs, jobs=jobs)
-    except ExportError as exc:
+    except api.ExportError as exc:
         click.echo(f"internal error: {exc}\n  = help: the checkers disagree with the semantics; this is a bug "
                    "in wfcheck, please report it", err=True)
         return EXIT_INTERNAL
@@ -260,7 +237,7 @@ def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wfcheck")
+@click.version_option(api.__version__, prog_name="wfcheck")
 def main() -> None:
     """Specify, verify and monitor LLM-agent workflows.
 
