@@ -34,3 +34,9 @@ def compare_golden(path: Path, actual: str) -> None:
 @pytest.fixture
 def golden():
     return compare_golden
+
+
+def pytest_report_header(config):
+    import wfcheck
+
+    return f"wfcheck {wfcheck.__version__} imported from {Path(wfcheck.__file__).parent}"
