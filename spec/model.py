@@ -137,17 +137,48 @@ class Label:
     integ: int
 
 
+# What a parameter's values are (`send_money(recipient: iban)`), for values precision: how
+# values are taken from an argument and matched against what was read (docs/language.md,
+# "Values precision"). "pattern": the values are the matches of a regular expression.
+PARAM_KINDS = ("id", "email", "url", "iban", "number", "date", "path", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A tool parameter. `kind` None: untyped (values are found as in any text)."""
+    name: str
+    kind: str | None = None          # one of PARAM_KINDS, "pattern", or None
+    pattern: str | None = None       # the regular expression of kind "pattern"
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLabel:
+    """The label of the values under `path` in a structured result (JSON, YAML, a list of
+    records): keys from the top, lists transparent (a key names that field of every record of
+    a list), `*` any key. The most specific path that covers a value gives its label."""
+    path: tuple[str, ...]
+    label: Label
+    span: Span = span_field()
+
+
 @dataclass(frozen=True, slots=True)
 class Tool:
     name: str
     params: tuple[str, ...]
     agents: tuple[str, ...]          # who may call it (all agents when declared without `by`)
     effect: str                      # "reads" | "writes" | "sends"
-    returns: Label                   # the label of its result
+    returns: Label                   # the label of its result: with fields, the join of
+                                     # `default` and every field's label (what `verify` uses)
     sink: int | None                 # highest confidentiality its arguments may carry
     needs: int | None                # lowest integrity its arguments must have
     outcomes: tuple[str, ...]        # () when the tool has no named outcomes
     span: Span = span_field()
+    fields: tuple[FieldLabel, ...] = ()   # per-field labels of a structured result
+    default: Label | None = None     # with fields: the label of values in no named field
+    kinds: tuple[Param, ...] = ()    # the parameters with what their values are
+    sink_params: tuple[str, ...] | None = None   # the arguments `sink` bounds (None: all)
+    needs_params: tuple[str, ...] | None = None  # the arguments `needs` bounds (None: all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +264,9 @@ class FlowToTool:
     source_kind: str
     source: str | int
     pattern: ActionPattern
+    params: tuple[str, ...] | None = None   # the arguments that are sinks (None: all of them).
+    # In `verify` and conservative precision every argument carries the writer's context
+    # label, so this matters only where arguments carry their own values' labels.
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +299,7 @@ class SinkBound:
     """Implicit, from a tool's `sink`: arguments of `tool` carry at most level `level`."""
     tool: str
     level: int
+    params: tuple[str, ...] | None = None   # the arguments bounded (None: all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +307,7 @@ class IntegrityNeed:
     """Implicit, from a tool's `needs`: arguments of `tool` carry at least integrity `level`."""
     tool: str
     level: int
+    params: tuple[str, ...] | None = None   # the arguments bounded (None: all)
 
 
 @dataclass(frozen=True, slots=True)
