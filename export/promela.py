@@ -71,7 +71,9 @@ def _int_type(low: int, high: int) -> str:
     return "int"
 
 
-class _Translator:
+class _Translator(s.Fold):
+    """One check of a system as a Promela model; expressions translate through `expr`."""
+
     def __init__(self, system: System, check: Check) -> None:
         self.system = system
         self.check = check
@@ -109,34 +111,52 @@ class _Translator:
             return f"({value})" if value < 0 else str(value)
         return "E_" + _ident(value)
 
-    def expr(self, e) -> str:
-        if isinstance(e, m.Const):
-            return self.value(e.value)
-        if isinstance(e, m.Var):
-            return self.names[e.name]
-        if isinstance(e, m.At):
-            return f"(st == {self.state(e.state)})"
-        if isinstance(e, m.Not):
-            return f"!{self.expr(e.operand)}" if isinstance(e.operand, (m.Var, m.At)) else f"!({self.expr(e.operand)})"
-        if isinstance(e, m.And):
-            return "(" + " && ".join(self.expr(o) for o in e.operands) + ")" if e.operands else "true"
-        if isinstance(e, m.Or):
-            return "(" + " || ".join(self.expr(o) for o in e.operands) + ")" if e.operands else "false"
-        if isinstance(e, (m.Cmp, m.Arith)):
-            return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
-        if isinstance(e, s.Ite):
-            return f"({self.expr(e.cond)} -> {self.expr(e.then)} : {self.expr(e.other)})"
-        if isinstance(e, s.Level):
-            return self.level(e.dimension, e.index)
-        if isinstance(e, (s.Join, s.Meet, s.Leq)):
-            lattice = self.system.lattice(e.dimension)
-            left, right = self.expr(e.left), self.expr(e.right)
-            if isinstance(e, s.Leq) and lattice.is_chain:
-                return f"({left} <= {right})"
-            kind = {s.Join: "JOIN", s.Meet: "MEET", s.Leq: "LEQ"}[type(e)]
-            self.tables_used.add((e.dimension, kind))
-            return f"{kind}_{e.dimension[0].upper()}[({left}) * {len(lattice.levels)} + ({right})]"
-        raise TypeError(f"cannot translate {e!r}")  # pragma: no cover
+    def on_const(self, e):
+        return self.value(e.value)
+
+    def on_var(self, e):
+        return self.names[e.name]
+
+    def on_at(self, e):
+        return f"(st == {self.state(e.state)})"
+
+    def on_not(self, e, operand):
+        return f"!{operand}" if isinstance(e.operand, (m.Var, m.At)) else f"!({operand})"
+
+    def on_and(self, e, *operands):
+        return "(" + " && ".join(operands) + ")" if operands else "true"
+
+    def on_or(self, e, *operands):
+        return "(" + " || ".join(operands) + ")" if operands else "false"
+
+    def on_cmp(self, e, left, right):
+        return f"({left} {e.op} {right})"
+
+    on_arith = on_cmp
+
+    def on_ite(self, e, cond, then, other):
+        return f"({cond} -> {then} : {other})"
+
+    def on_level(self, e):
+        return self.level(e.dimension, e.index)
+
+    def _table(self, e, kind: str, left: str, right: str) -> str:
+        self.tables_used.add((e.dimension, kind))
+        size = len(self.system.lattice(e.dimension).levels)
+        return f"{kind}_{e.dimension[0].upper()}[({left}) * {size} + ({right})]"
+
+    def on_join(self, e, left, right):
+        return self._table(e, "JOIN", left, right)
+
+    def on_meet(self, e, left, right):
+        return self._table(e, "MEET", left, right)
+
+    def on_leq(self, e, left, right):
+        if self.system.lattice(e.dimension).is_chain:  # indices are in order
+            return f"({left} <= {right})"
+        return self._table(e, "LEQ", left, right)
+
+    expr = s.Fold.__call__  # an expression as Promela (each form above)
 
     def lines_of(self, e, indent: str) -> str:
         """A disjunction one operand a line (deadlock and bad conditions get long)."""
@@ -174,7 +194,7 @@ class _Translator:
         fixed = [(n, v) for n, v in assigns if v is not None]
         free = [n for n, v in assigns if v is None]
         # A variable needs a temporary when another update of the step reads its old value.
-        reads = {n: _vars_of(v) for n, v in fixed}
+        reads = {n: s.free_vars(v) for n, v in fixed}
         needs_temp = [n for n, _ in fixed if any(n in reads[o] for o, _ in fixed if o != n)]
         temps = {n: f"t{i}" for i, n in enumerate(needs_temp)}
         body = [f"{temps[n]} = {self.expr(v)}" for n, v in fixed if n in temps]
@@ -296,20 +316,6 @@ class _Translator:
             out.append("  skip")
         out.append("}")
         return "\n".join(out) + "\n"
-
-
-def _vars_of(e) -> set[str]:
-    if isinstance(e, m.Var):
-        return {e.name}
-    if isinstance(e, m.Not):
-        return _vars_of(e.operand)
-    if isinstance(e, (m.And, m.Or)):
-        return set().union(*(_vars_of(o) for o in e.operands))
-    if isinstance(e, (m.Cmp, m.Arith, s.Join, s.Meet, s.Leq)):
-        return _vars_of(e.left) | _vars_of(e.right)
-    if isinstance(e, s.Ite):
-        return _vars_of(e.cond) | _vars_of(e.then) | _vars_of(e.other)
-    return set()
 
 
 def to_promela(system: System, check: Check) -> str:

@@ -127,60 +127,64 @@ def level_type(dimension: str) -> str:
     return "Conf" if dimension == s.CONF else "Integ"
 
 
-class Translator:
-    """SExpr -> Lean term over the configuration `c` (the state before a step)."""
+class Translator(s.Fold):
+    """SExpr -> Lean term over the configuration `c` (the state before a step). A Boolean
+    expression becomes a `Bool` term; any other a term of its sort, parenthesized unless
+    atomic."""
 
     def __init__(self, names: Names, sorts: dict[str, object]) -> None:
         self.names = names
         self.sorts = sorts   # variable -> sort
 
-    def bool(self, e) -> str:
-        """A `Bool` term."""
-        if isinstance(e, m.Const):
+    def on_const(self, e):
+        if isinstance(e.value, bool):
             return "true" if e.value else "false"
-        if isinstance(e, m.Var):
-            return f"c.{self.names.field(e.name)}"
-        if isinstance(e, m.At):
-            return f"decide (c.state = {self.names.state(e.state)})"
-        if isinstance(e, m.Not):
-            return f"(!{self.bool(e.operand)})"
-        if isinstance(e, m.And):
-            return "(" + " && ".join(self.bool(o) for o in e.operands) + ")"
-        if isinstance(e, m.Or):
-            return "(" + " || ".join(self.bool(o) for o in e.operands) + ")"
-        if isinstance(e, m.Cmp):
-            left, right = self.value(e.left), self.value(e.right)
-            if e.op == "==":
-                return f"decide ({left} = {right})"
-            if e.op == "!=":
-                return f"(!decide ({left} = {right}))"
-            return f"decide ({left} {_LEAN_CMP[e.op]} {right})"
-        if isinstance(e, s.Leq):
-            return f"({level_type(e.dimension)}.leq {self.value(e.left)} {self.value(e.right)})"
-        if isinstance(e, s.Ite):
-            return f"(if {self.bool(e.cond)} then {self.bool(e.then)} else {self.bool(e.other)})"
-        raise TypeError(f"not a Boolean expression: {e!r}")
+        if isinstance(e.value, int):
+            return f"({e.value} : Int)"
+        return self.names.value(m.EnumSort((e.value,)), e.value)
 
-    def value(self, e) -> str:
-        """A term of any sort, parenthesized unless atomic."""
-        if isinstance(e, m.Const):
-            if isinstance(e.value, bool):
-                return "true" if e.value else "false"
-            if isinstance(e.value, int):
-                return f"({e.value} : Int)"
-            return self.names.value(m.EnumSort((e.value,)), e.value)
-        if isinstance(e, m.Var):
-            return f"c.{self.names.field(e.name)}"
-        if isinstance(e, m.Arith):
-            return f"({self.value(e.left)} {e.op} {self.value(e.right)})"
-        if isinstance(e, s.Level):
-            return self.names.level(e.dimension, e.index)
-        if isinstance(e, (s.Join, s.Meet)):
-            op = "join" if isinstance(e, s.Join) else "meet"
-            return f"({level_type(e.dimension)}.{op} {self.value(e.left)} {self.value(e.right)})"
-        if isinstance(e, s.Ite):
-            return f"(if {self.bool(e.cond)} then {self.value(e.then)} else {self.value(e.other)})"
-        return self.bool(e)
+    def on_var(self, e):
+        return f"c.{self.names.field(e.name)}"
+
+    def on_at(self, e):
+        return f"decide (c.state = {self.names.state(e.state)})"
+
+    def on_not(self, e, operand):
+        return f"(!{operand})"
+
+    def on_and(self, e, *operands):
+        return "(" + " && ".join(operands) + ")"
+
+    def on_or(self, e, *operands):
+        return "(" + " || ".join(operands) + ")"
+
+    def on_cmp(self, e, left, right):
+        if e.op == "==":
+            return f"decide ({left} = {right})"
+        if e.op == "!=":
+            return f"(!decide ({left} = {right}))"
+        return f"decide ({left} {_LEAN_CMP[e.op]} {right})"
+
+    def on_arith(self, e, left, right):
+        return f"({left} {e.op} {right})"
+
+    def on_ite(self, e, cond, then, other):
+        return f"(if {cond} then {then} else {other})"
+
+    def on_level(self, e):
+        return self.names.level(e.dimension, e.index)
+
+    def _lattice(self, e, op: str, left: str, right: str) -> str:
+        return f"({level_type(e.dimension)}.{op} {left} {right})"
+
+    def on_join(self, e, left, right):
+        return self._lattice(e, "join", left, right)
+
+    def on_meet(self, e, left, right):
+        return self._lattice(e, "meet", left, right)
+
+    def on_leq(self, e, left, right):
+        return self._lattice(e, "leq", left, right)
 
 
 _LEAN_CMP = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}

@@ -248,9 +248,9 @@ class WorkflowModule:
                 choices.append((binder, var.sort))
                 updates.append(f"{names.field(var.name)} := {binder}")
             else:
-                updates.append(f"{names.field(var.name)} := {tr.value(value)}")
+                updates.append(f"{names.field(var.name)} := {tr(value)}")
         condition = [f"decide (c.state = {names.state(st.source)})"]
-        condition += [tr.bool(e) for e in (st.guard, st.range_ok) if e != m.TRUE]
+        condition += [tr(e) for e in (st.guard, st.range_ok) if e != m.TRUE]
         body = "[{ c with " + ", ".join(updates) + " }]"
         for binder, sort in reversed(choices):
             body = f"bindList {names.domain(sort)} (fun {binder} => {body})"
@@ -279,7 +279,7 @@ class WorkflowModule:
                   + (" (implicit)" if prop.implicit else "") + " -/", "")
         parts = []
         if plan.state_bad:
-            term = tr.bool(check.state_bad)
+            term = tr(check.state_bad)
             arg = "c" if uses_config(term) else "_"
             self.emit(f"/-- The configurations that break {code(prop.name)}. -/",
                       f"def {escape(plan.state_bad)} ({arg} : Config) : Bool :=", f"  {term}", "")
@@ -292,7 +292,7 @@ class WorkflowModule:
                 st = steps[index]
                 cond = [f"decide (c.state = {names.state(st.source)})"]
                 if check.step_bad[index] != m.TRUE:
-                    cond.append(tr.bool(check.step_bad[index]))
+                    cond.append(tr(check.step_bad[index]))
                 self.emit(f"  | {names.edge(index)}, c => {' && '.join(cond)}")
             if len(check.step_bad) < len(self.system.steps):
                 self.emit("  | _, _ => false")

@@ -9,6 +9,7 @@ that flattening.
 from __future__ import annotations
 
 from . import model as m
+from .system import MODEL_FORMS, Fold
 
 # Binding strength of each form; a subexpression is parenthesised when it binds more
 # loosely than its position requires.
@@ -17,7 +18,7 @@ _OR, _AND, _NOT, _CMP, _SUM, _ATOM = range(6)
 
 def expr_text(e: m.Expr) -> str:
     """`e` as it would be written in a `.wf` file."""
-    return _text(e, _OR)
+    return _wrap(_print(e), _OR)
 
 
 def assign_text(a: m.Assign) -> str:
@@ -43,36 +44,50 @@ def _const_text(value: m.Value) -> str:
     return str(value)
 
 
-def _text(e: m.Expr, needed: int) -> str:
-    """`e` printed where the grammar needs a form binding at least as tightly as `needed`."""
-    if isinstance(e, (m.And, m.Or)) and len(e.operands) == 1:
-        return _text(e.operands[0], needed)
-    text, strength = _bare(e)
+def _wrap(printed: tuple[str, int], needed: int) -> str:
+    """A printed subexpression where the grammar needs a form binding at least as tightly
+    as `needed`."""
+    text, strength = printed
     return text if strength >= needed else f"({text})"
 
 
-def _bare(e: m.Expr) -> tuple[str, int]:
-    """`e` without outer parentheses, and how tightly it binds."""
-    if isinstance(e, m.Const):
+class _Printer(Fold):
+    """A model expression -> its text without outer parentheses, and how tightly it binds."""
+
+    forms = MODEL_FORMS
+
+    def on_const(self, e):
         return _const_text(e.value), _ATOM
-    if isinstance(e, m.Var):
+
+    def on_var(self, e):
         return e.name, _ATOM
-    if isinstance(e, m.At):
+
+    def on_at(self, e):
         return f"at {e.state}", _ATOM
-    if isinstance(e, m.Or):
-        if not e.operands:
-            return "false", _ATOM
-        return " or ".join(_text(o, _OR) for o in e.operands), _OR
-    if isinstance(e, m.And):
-        if not e.operands:
-            return "true", _ATOM
-        return " and ".join(_text(o, _AND) for o in e.operands), _AND
-    if isinstance(e, m.Not):
-        return "not " + _text(e.operand, _NOT), _NOT
-    if isinstance(e, m.Cmp):
+
+    def _chain(self, operands, word: str, strength: int, empty: str):
+        if len(operands) == 1:  # prints as its operand, in its operand's place
+            return operands[0]
+        if not operands:
+            return empty, _ATOM
+        return f" {word} ".join(_wrap(o, strength) for o in operands), strength
+
+    def on_or(self, e, *operands):
+        return self._chain(operands, "or", _OR, "false")
+
+    def on_and(self, e, *operands):
+        return self._chain(operands, "and", _AND, "true")
+
+    def on_not(self, e, operand):
+        return "not " + _wrap(operand, _NOT), _NOT
+
+    def on_cmp(self, e, left, right):
         # Non-associative: neither side may itself be a comparison.
-        return f"{_text(e.left, _SUM)} {e.op} {_text(e.right, _SUM)}", _CMP
-    if isinstance(e, m.Arith):
+        return f"{_wrap(left, _SUM)} {e.op} {_wrap(right, _SUM)}", _CMP
+
+    def on_arith(self, e, left, right):
         # Left-associative: only the left side may be a sum without parentheses.
-        return f"{_text(e.left, _SUM)} {e.op} {_text(e.right, _ATOM)}", _SUM
-    raise TypeError(f"not a model expression: {e!r}")
+        return f"{_wrap(left, _SUM)} {e.op} {_wrap(right, _ATOM)}", _SUM
+
+
+_print = _Printer()

@@ -360,6 +360,22 @@ def agent_flow_condition(kind: m.FlowToAgent) -> SExpr:
     return m.Var(source_var(kind.agent, kind.source))
 
 
+def context_condition(kind, agent: str) -> SExpr | None:
+    """The context of `agent` holds what the property part `kind` is about: data from the
+    flow's source (FlowToTool, FlowToAgent: `agent_flow_condition` for any agent), data
+    above a sink's bound (SinkBound) or content below a tool's need (IntegrityNeed) — the
+    condition `_check` puts on a step by `agent` that writes its whole context. None for
+    the kinds that are not about labels."""
+    context = (m.Var(conf_var(agent)), m.Var(integ_var(agent)))
+    if isinstance(kind, (m.FlowToTool, m.FlowToAgent)):
+        return _flow_condition(kind, context, {kind.source: m.Var(source_var(agent, kind.source))})
+    if isinstance(kind, m.SinkBound):
+        return negate(Leq(CONF, context[0], Level(CONF, kind.level)))
+    if isinstance(kind, m.IntegrityNeed):
+        return negate(Leq(INTEG, Level(INTEG, kind.level), context[1]))
+    return None
+
+
 def _check(model: m.Model, prop: m.Property, steps: list[Step], src_after: dict, deadlock: SExpr) -> Check:
     monitors: list[SysVar] = []
     monitor_assigns: dict[int, list] = {}

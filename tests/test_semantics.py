@@ -876,3 +876,32 @@ property agent_only: no flow from secret to b
     system = lower(wfcheck.check_text(source, "multi.wf").model)
     statuses = {r.name: r.status for r in check_system(system)}
     assert statuses["both"] == statuses["agent_only"] == "proved"
+
+
+LABEL_KINDS = (m.FlowToTool, m.FlowToAgent, m.SinkBound, m.IntegrityNeed)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.wf")),
+                         ids=lambda p: p.name)
+def test_context_condition_is_the_check_of_a_step_that_writes_its_agents_whole_context(path):
+    from wfcheck.spec.frontend import load_model
+    from wfcheck.spec.system import agent_flow_condition, context_condition
+
+    system = lower(load_model(str(path)))
+    seen = 0
+    for check in system.checks:
+        kinds = check.property.kinds
+        assert all(context_condition(k, a) is None for k in kinds if not isinstance(k, LABEL_KINDS)
+                   for a in system.model.agents)
+        if len(kinds) != 1 or not isinstance(kinds[0], LABEL_KINDS):
+            continue
+        kind = kinds[0]
+        if isinstance(kind, m.FlowToAgent):
+            assert check.state_bad == agent_flow_condition(kind) == context_condition(kind, kind.agent)
+            seen += 1
+        for index, condition in check.step_condition.items():
+            edge = system.steps[index].edge
+            if edge.action.agent is not None and edge.declassify is None and edge.endorse is None:
+                assert condition == context_condition(kind, edge.action.agent), (check.name, edge)
+                seen += 1
+    assert seen or not any(isinstance(k, LABEL_KINDS) for p in system.model.properties for k in p.kinds)
