@@ -351,6 +351,14 @@ def _flow_condition(kind, written: tuple[SExpr, SExpr], src_after: dict) -> SExp
     return src_after.get(kind.source, FALSE)
 
 
+def _above_sink(kind: m.SinkBound, written: tuple[SExpr, SExpr]) -> SExpr:
+    return negate(Leq(CONF, written[0], Level(CONF, kind.level)))
+
+
+def _below_need(kind: m.IntegrityNeed, written: tuple[SExpr, SExpr]) -> SExpr:
+    return negate(Leq(INTEG, Level(INTEG, kind.level), written[1]))
+
+
 def agent_flow_condition(kind: m.FlowToAgent) -> SExpr:
     """The context of `kind.agent` holds data from `kind.source`."""
     if kind.source_kind == "conf":
@@ -370,9 +378,9 @@ def context_condition(kind, agent: str) -> SExpr | None:
     if isinstance(kind, (m.FlowToTool, m.FlowToAgent)):
         return _flow_condition(kind, context, {kind.source: m.Var(source_var(agent, kind.source))})
     if isinstance(kind, m.SinkBound):
-        return negate(Leq(CONF, context[0], Level(CONF, kind.level)))
+        return _above_sink(kind, context)
     if isinstance(kind, m.IntegrityNeed):
-        return negate(Leq(INTEG, Level(INTEG, kind.level), context[1]))
+        return _below_need(kind, context)
     return None
 
 
@@ -430,11 +438,11 @@ def _check(model: m.Model, prop: m.Property, steps: list[Step], src_after: dict,
         elif isinstance(kind, m.SinkBound):
             for s in steps:
                 if s.edge.action.kind == "tool" and s.edge.action.name == kind.tool:
-                    bad_at(s, negate(Leq(CONF, s.written[0], Level(CONF, kind.level))))
+                    bad_at(s, _above_sink(kind, s.written))
         elif isinstance(kind, m.IntegrityNeed):
             for s in steps:
                 if s.edge.action.kind == "tool" and s.edge.action.name == kind.tool:
-                    bad_at(s, negate(Leq(INTEG, Level(INTEG, kind.level), s.written[1])))
+                    bad_at(s, _below_need(kind, s.written))
         elif isinstance(kind, m.InRange):
             for s in steps:
                 for name, value in s.assigns:
