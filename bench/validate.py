@@ -233,6 +233,10 @@ def attacker_step(events, sinks: set[str], constants: list[str], after: int) -> 
     return None
 
 
+def _runs(n: int) -> str:
+    return f"{n} run" + "s" * (n != 1)
+
+
 def flow_properties(model: m.Model) -> set[str]:
     return {p.name for p in model.properties if any(isinstance(k, FLOW_KINDS) for k in p.kinds)}
 
@@ -285,7 +289,7 @@ def agentdojo(data: Path, limit: int | None = None, *, entries: list[dict] | Non
              | ({"get_webpage"} if s == "slack" else set()) for s in used}
     constants = {s: {t["id"]: [v for k, v in t["attacker_constants"].items() if k not in NOT_TARGETS]
                      for t in described[s]["injection_tasks"]} for s in used}
-    runs = []
+    runs, undescribed = [], Counter()
     for entry in entries:
         suite = entry["suite"]
         events = read_events(runs_dir.parent / entry["path"])
@@ -296,6 +300,7 @@ def agentdojo(data: Path, limit: int | None = None, *, entries: list[dict] | Non
         if task is not None:
             # an injection task that suites.json does not describe has no attacker's action
             goal = constants[suite].get(task, [])
+            undescribed[(suite, task)] += task not in constants[suite]
             injected = entry["injected_tool_result_indices"]
             run.attacker_step = attacker_step(events, sinks[suite], goal, min(injected) if injected else -1)
             if run.attacker_step is not None:
@@ -311,6 +316,9 @@ def agentdojo(data: Path, limit: int | None = None, *, entries: list[dict] | Non
                     run.other[p].setdefault(v.property, v.step)
             run.deviations[p] = [(v.step, v.message) for v in violations if v.property is None]
         runs.append(run)
+    if undescribed := {k: n for k, n in sorted(undescribed.items()) if n}:
+        print("warning: injection tasks not in suites.json, so no attacker's action is looked for: "
+              + ", ".join(f"`{s}` `{t}` ({_runs(n)})" for (s, t), n in undescribed.items()), file=sys.stderr)
     return runs
 
 
@@ -438,7 +446,7 @@ def render(runs: list[Run], taus: list[TauRun], seconds: float, skipped: dict[st
         out(_row("**all**", "", totals(runs, p)))
     if skipped:
         out(f"\nSuites skipped, without a spec in `examples/agentdojo/`: "
-            + ", ".join(f"`{s}` ({n} run{'s' * (n != 1)})" for s, n in skipped.items()) + ".")
+            + ", ".join(f"`{s}` ({_runs(n)})" for s, n in skipped.items()) + ".")
     out("\n### Other rules of the AgentDojo specs: runs breaking them\n")
     out("| suite | rule | conservative | values | of them clean runs |")
     out("|---|---|---|---|---|")

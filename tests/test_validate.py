@@ -113,6 +113,20 @@ def test_without_suites_json_the_study_says_how_to_give_it(validate, own_runs, t
     assert capsys.readouterr().err == f"no suites.json at {tmp_path / 'suites.json'} (given with --suites)\n"
 
 
+@needs_data
+def test_an_injection_task_unknown_to_suites_json_is_reported(validate, tmp_path, capsys):
+    run = json.loads((SHARED_DATA / "agentdojo" / BANKING_ATTACK).read_text())
+    run["injection_task_id"] = "injection_task_99"
+    path = tmp_path / "runs" / BANKING_ATTACK.replace("injection_task_0", "injection_task_99")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(run))
+    assert validate.main(["--data", str(tmp_path / "runs"), "--markdown"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ("warning: injection tasks not in suites.json, so no attacker's action is looked for: "
+                   "`banking` `injection_task_99` (1 run)\n")
+    assert "| banking | gpt-4o-2024-05-13 | 1/1 | 0 | 0 | 0 |" in out
+
+
 def test_a_missing_runs_folder_is_an_error(validate, tmp_path, capsys):
     assert validate.main(["--data", str(tmp_path / "nowhere")]) == 2
     assert capsys.readouterr().err == f"no data at {tmp_path / 'nowhere'}; give the runs folder with --data DIR\n"
