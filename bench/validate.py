@@ -1,8 +1,7 @@
 """Validation study: the wfcheck trace monitor on real agent runs, against the benchmarks' labels.
 
-Runs every AgentDojo run in `../shared/data/agentdojo` through its suite's spec in
-`examples/agentdojo/`, in both precisions, and every τ-bench airline run through
-`examples/tau-bench/airline.wf`, and prints:
+Runs every AgentDojo run through its suite's spec in `examples/agentdojo/`, in both
+precisions, and every τ-bench airline run through `examples/tau-bench/airline.wf`, and prints:
 
 - per suite × model × precision, for the injection runs, the confusion table against the
   `security` label (true = the attacker's goal was reached): caught, missed, false alarms on
@@ -22,17 +21,28 @@ A run is *flagged* when it violates one of the spec's flow properties (`no … i
 `--details`, the failed injections that hold the attacker's action, and every flagged clean
 run with its first violation.
 
-    python bench/validate.py [--markdown] [--misses] [--details] [--data DIR] [--json OUT]
+`--data` is the shared data directory (`../shared/data`, the default: `agentdojo/` and
+`tau-bench/` inside) or an AgentDojo runs folder in the upstream layout,
+`<model>/<suite>/<user_task>/<attack>/<injection_task or none>.json`. The runs are listed by
+the folder's `index.jsonl` when there is one (unless `--no-index`), else found from the
+folders and labelled from the run files themselves; models and suites are the folder names,
+and suites without a spec are skipped. The suites' tools and attacker constants come from
+`suites.json`: `--suites FILE`, else beside the runs folder, else the shared one. The
+τ-bench part runs when `tau-bench/` is in the data directory.
 
-Exit code 0; 2 when the data directory is missing.
+    python bench/validate.py [--markdown] [--misses] [--details] [--data DIR] [--suites FILE]
+                             [--no-index] [--json OUT] [--limit N]
+
+Exit code 0; 2 when the runs or `suites.json` cannot be found.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -44,8 +54,6 @@ from wfcheck.spec import model as m
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SPECS = ROOT / "examples"
-SUITES = ("banking", "slack", "travel", "workspace")
-MODELS = ("gpt-4o-2024-05-13", "claude-3-5-sonnet-20240620")
 PRECISIONS = ("conservative", "values")
 FLOW_KINDS = (m.FlowToTool, m.FlowToAgent, m.SinkBound, m.IntegrityNeed)
 
@@ -67,6 +75,123 @@ def read_events(path: Path):
 
 def read_index(data: Path, name: str) -> list[dict]:
     return [json.loads(line) for line in (data / name / "index.jsonl").read_text().splitlines() if line]
+
+
+class InputError(Exception):
+    """Input that cannot be found; the message is one line saying what and how to give it."""
+
+
+# ------------------------------------------------------------------ finding the AgentDojo runs
+def runs_folder(data: Path) -> Path:
+    """The AgentDojo runs folder: `agentdojo/` in the shared data directory, else `data` itself.
+    Run paths are relative to its parent, so they read `<folder>/<model>/<suite>/…` as in the
+    shared index."""
+    return data / "agentdojo" if (data / "agentdojo").is_dir() else data
+
+
+def find_suites(runs: Path, given: Path | None = None, shared: Path | None = None) -> Path:
+    """`suites.json`: the file given, else the one in or beside the runs folder, else the shared one."""
+    if given is not None:
+        if not given.is_file():
+            raise InputError(f"no suites.json at {given} (given with --suites)")
+        return given
+    shared = (DATA if shared is None else shared) / "agentdojo" / "suites.json"
+    for candidate in (runs / "suites.json", runs.parent / "suites.json", shared):
+        if candidate.is_file():
+            return candidate
+    raise InputError(f"no suites.json in {runs}, beside it or at {shared}; give it with --suites FILE")
+
+
+def _natural(text: str) -> list:
+    """Sort key that orders `user_task_2` before `user_task_10` (the order of the shared index)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _text(content) -> str:
+    """A message's text: a string, or (in later AgentDojo runs) a list of content blocks."""
+    if isinstance(content, list):
+        return "\n".join(str(b.get("content") or b.get("text") or "") for b in content if isinstance(b, dict))
+    return content or ""
+
+
+def _letters(text: str) -> str:
+    """Text as compared for injected content: lower-cased, the two-character escapes `\\n` and
+    `\\t` as spaces, and only `[a-z0-9]` kept (tool results re-escape and fold the injected text)."""
+    return re.sub(r"[^a-z0-9]", "", text.lower().replace("\\n", " ").replace("\\t", " "))
+
+
+def injected_tool_result_indices(messages: list[dict], injections: dict[str, str]) -> list[int]:
+    """The indices of the tool messages that carry an injected text: one of its 40-character
+    windows, taken every 20 characters (the whole text when shorter), occurs in the message."""
+    windows = set()
+    for text in injections.values():
+        letters = _letters(text)
+        windows.update(letters[i:i + 40] for i in range(0, max(len(letters) - 40, 0) + 1, 20))
+    windows.discard("")
+    found = []
+    for i, message in enumerate(messages):
+        if message.get("role") == "tool":
+            letters = _letters(_text(message.get("content")))
+            if any(w in letters for w in windows):
+                found.append(i)
+    return found
+
+
+def run_kind(run: dict) -> str:
+    """injection (an attack was planted), injection_task_as_user_task (the attacker's goal asked
+    for directly, `<suite>/injection_task_N/none/none.json`) or clean."""
+    if run["injection_task_id"] is not None:
+        return "injection"
+    return "injection_task_as_user_task" if run["user_task_id"].startswith("injection_task_") else "clean"
+
+
+RUN_KEYS = ("suite_name", "user_task_id", "injection_task_id", "attack_type", "injections", "messages",
+            "utility", "security", "error")
+
+
+def index_entry(path: Path, relative: str, model: str, suite: str) -> dict:
+    """One run's line of `index.jsonl`, computed from its file."""
+    run = json.loads(path.read_text())
+    missing = [k for k in RUN_KEYS if k not in run] if isinstance(run, dict) else list(RUN_KEYS)
+    if missing:
+        raise InputError(f"{path} is not an AgentDojo run: no {', '.join(f'`{k}`' for k in missing)}")
+    messages = run["messages"]
+    return {"path": relative, "model": model, "suite": suite, "user_task_id": run["user_task_id"],
+            "injection_task_id": run["injection_task_id"], "attack_type": run["attack_type"],
+            "utility": run["utility"], "security": run["security"], "n_messages": len(messages),
+            "n_tool_calls": sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant"),
+            "kind": run_kind(run), "error": run["error"], "injection_vectors": list(run["injections"]),
+            "injected_tool_result_indices": injected_tool_result_indices(messages, run["injections"])}
+
+
+def build_index(runs: Path) -> list[dict]:
+    """The index of a runs folder in the upstream layout, from the run files themselves:
+    `<model>/<suite>/<user_task>/<attack>/<file>.json`, in natural order of the paths."""
+    files = []
+    for path in runs.glob("*/*/*/*/*.json"):      # not `**`: it would not follow symlinked folders
+        relative = path.relative_to(runs.parent).as_posix()
+        files.append((_natural(relative), relative, path))
+    return [index_entry(path, relative, *path.relative_to(runs).parts[:2])
+            for _, relative, path in sorted(files)]
+
+
+def read_entries(runs: Path, use_index: bool = True) -> list[dict]:
+    """Every run of the folder with its labels: its `index.jsonl` when there is one and
+    `use_index`, else `build_index`."""
+    if use_index and (runs / "index.jsonl").is_file():
+        return read_index(runs.parent, runs.name)
+    return build_index(runs)
+
+
+def spec_suites() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in (SPECS / "agentdojo").glob("*.wf")))
+
+
+def with_spec(entries: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """The entries of the suites that have a spec, and the number of runs of each suite that has none."""
+    specs = set(spec_suites())
+    skipped = Counter(e["suite"] for e in entries if e["suite"] not in specs)
+    return [e for e in entries if e["suite"] in specs], dict(sorted(skipped.items()))
 
 
 # ------------------------------------------------------------------ the attacker's action
@@ -108,6 +233,10 @@ def attacker_step(events, sinks: set[str], constants: list[str], after: int) -> 
     return None
 
 
+def _runs(n: int) -> str:
+    return f"{n} run" + "s" * (n != 1)
+
+
 def flow_properties(model: m.Model) -> set[str]:
     return {p.name for p in model.properties if any(isinstance(k, FLOW_KINDS) for k in p.kinds)}
 
@@ -139,31 +268,45 @@ class Run:
         return self.attacker_step is not None and any(s == self.attacker_step for s, _, _ in self.flags[precision])
 
 
-def agentdojo(data: Path, limit: int | None = None) -> list[Run]:
-    suites = json.loads((data / "agentdojo" / "suites.json").read_text())["suites"]
+def agentdojo(data: Path, limit: int | None = None, *, entries: list[dict] | None = None,
+              suites: Path | None = None) -> list[Run]:
+    """Every AgentDojo run in `data` (the shared data directory or a runs folder, see
+    `runs_folder`) whose suite has a spec, checked in both precisions; `entries` and `suites`
+    are the runs (`read_entries`) and the suites.json when the caller has found them."""
+    runs_dir = runs_folder(data)
+    if entries is None:
+        entries = with_spec(read_entries(runs_dir))[0]
+    entries = entries[:limit]
+    used = sorted({e["suite"] for e in entries})
+    described = json.loads((suites or find_suites(runs_dir)).read_text())["suites"]
+    if missing := [s for s in used if s not in described]:
+        raise InputError(f"suites.json has no suite {', '.join(f'`{s}`' for s in missing)}; "
+                         "give the one that describes these runs with --suites FILE")
     monitors = {(s, p): Monitor(str(SPECS / "agentdojo" / f"{s}.wf"), precision=p)
-                for s in SUITES for p in PRECISIONS}
-    flows = {s: flow_properties(monitors[(s, "values")].model) for s in SUITES}
-    sinks = {s: {t["name"] for t in suites[s]["tools"] if t["effect"] == "write"}
-             | ({"get_webpage"} if s == "slack" else set()) for s in SUITES}
+                for s in used for p in PRECISIONS}
+    flows = {s: flow_properties(monitors[(s, "values")].model) for s in used}
+    sinks = {s: {t["name"] for t in described[s]["tools"] if t["effect"] == "write"}
+             | ({"get_webpage"} if s == "slack" else set()) for s in used}
     constants = {s: {t["id"]: [v for k, v in t["attacker_constants"].items() if k not in NOT_TARGETS]
-                     for t in suites[s]["injection_tasks"]} for s in SUITES}
-    runs = []
-    for entry in read_index(data, "agentdojo")[:limit]:
+                     for t in described[s]["injection_tasks"]} for s in used}
+    runs, undescribed = [], Counter()
+    for entry in entries:
         suite = entry["suite"]
-        events = read_events(data / entry["path"])
+        events = read_events(runs_dir.parent / entry["path"])
         task = entry["injection_task_id"]
         if entry["kind"] == "injection_task_as_user_task":
             task = entry["user_task_id"]
         run = Run(entry["path"], suite, entry["model"], entry["kind"], entry["security"], task)
         if task is not None:
+            # an injection task that suites.json does not describe has no attacker's action
+            goal = constants[suite].get(task, [])
+            undescribed[(suite, task)] += task not in constants[suite]
             injected = entry["injected_tool_result_indices"]
-            run.attacker_step = attacker_step(events, sinks[suite], constants[suite][task],
-                                              min(injected) if injected else -1)
+            run.attacker_step = attacker_step(events, sinks[suite], goal, min(injected) if injected else -1)
             if run.attacker_step is not None:
                 action = events[run.attacker_step]
                 run.attacker_tool = action.tool
-                run.attacker_value = aims_at(action.arguments, constants[suite][task])
+                run.attacker_value = aims_at(action.arguments, goal)
         for p in PRECISIONS:
             violations = check_events(monitors[(suite, p)], events)
             run.flags[p] = [(v.step, v.property, v.value) for v in violations if v.property in flows[suite]]
@@ -173,6 +316,9 @@ def agentdojo(data: Path, limit: int | None = None) -> list[Run]:
                     run.other[p].setdefault(v.property, v.step)
             run.deviations[p] = [(v.step, v.message) for v in violations if v.property is None]
         runs.append(run)
+    if undescribed := {k: n for k, n in sorted(undescribed.items()) if n}:
+        print("warning: injection tasks not in suites.json, so no attacker's action is looked for: "
+              + ", ".join(f"`{s}` `{t}` ({_runs(n)})" for (s, t), n in undescribed.items()), file=sys.stderr)
     return runs
 
 
@@ -286,7 +432,8 @@ def _row(suite: str, model: str, c: Cell) -> str:
             f"| {c.direct_flagged}/{c.direct} |")
 
 
-def render(runs: list[Run], taus: list[TauRun], seconds: float) -> str:
+def render(runs: list[Run], taus: list[TauRun], seconds: float, skipped: dict[str, int] | None = None) -> str:
+    """The report; `skipped` is the number of runs per suite left out for want of a spec."""
     lines: list[str] = []
     out = lines.append
     for p in PRECISIONS:
@@ -294,10 +441,12 @@ def render(runs: list[Run], taus: list[TauRun], seconds: float) -> str:
         out(HEADER)
         out("|" + "---|" * 10)
         cells = tabulate(runs, p)
-        for s in SUITES:
-            for mo in MODELS:
-                out(_row(s, mo, cells[(s, mo)]))
+        for s, mo in sorted(cells):        # the suites and models that have runs, by name
+            out(_row(s, mo, cells[(s, mo)]))
         out(_row("**all**", "", totals(runs, p)))
+    if skipped:
+        out(f"\nSuites skipped, without a spec in `examples/agentdojo/`: "
+            + ", ".join(f"`{s}` ({_runs(n)})" for s, n in skipped.items()) + ".")
     out("\n### Other rules of the AgentDojo specs: runs breaking them\n")
     out("| suite | rule | conservative | values | of them clean runs |")
     out("|---|---|---|---|---|")
@@ -325,8 +474,8 @@ def render(runs: list[Run], taus: list[TauRun], seconds: float) -> str:
             out(f"| `{prop}` | {len(ts)} | {sum(t.reward == 1.0 for t in ts)} | {examples} |")
         out(f"\nRuns breaking no rule: {sum(not t.broken for t in taus)} of {len(taus)}; runs that "
             f"deviate from the workflow: {sum(bool(t.deviations) for t in taus)}.")
-    out(f"\n{len(runs)} AgentDojo runs (both precisions) and {len(taus)} τ-bench runs checked in "
-        f"{seconds:.1f} s.")
+    out(f"\n{len(runs)} AgentDojo runs (both precisions)" + (f" and {len(taus)} τ-bench runs" if taus else "")
+        + f" checked in {seconds:.1f} s.")
     return "\n".join(lines)
 
 
@@ -353,7 +502,7 @@ def _grouped(groups: dict[str, list[Run]]) -> list[str]:
         lines.append(f"- {cause}: {len(rs)}")
         by_task: dict[tuple, list[str]] = defaultdict(list)
         for r in rs:
-            by_task[(r.suite, r.model, r.injection_task)].append(r.path.split("/")[3])
+            by_task[(r.suite, r.model, r.injection_task)].append(Path(r.path).parts[-3])
         for (s, mo, task), users in sorted(by_task.items()):
             lines.append(f"  - `{s}` {mo} `{task}` ({len(users)}): "
                          + ", ".join(sorted(users, key=lambda u: int(u.rsplit("_", 1)[1]))))
@@ -402,8 +551,14 @@ def plain(markdown: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DATA, help="the shared data directory")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 epilog="exit codes: 0 done; 2 the runs or suites.json not found")
+    ap.add_argument("--data", type=Path, default=DATA, metavar="DIR",
+                    help="the shared data directory, or an AgentDojo runs folder (<model>/<suite>/…)")
+    ap.add_argument("--suites", type=Path, metavar="FILE",
+                    help="the suites' tools and injection tasks (default: suites.json beside the runs, else the shared one)")
+    ap.add_argument("--no-index", action="store_true",
+                    help="find and label the runs from their files even when an index.jsonl is present")
     ap.add_argument("--markdown", action="store_true", help="print markdown (the default is plain text)")
     ap.add_argument("--misses", action="store_true", help="list the missed successful injections by cause")
     ap.add_argument("--details", action="store_true",
@@ -411,15 +566,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write every run's result as JSON")
     ap.add_argument("--limit", type=int, help="only the first N AgentDojo runs (for a quick look)")
     args = ap.parse_args(argv)
-    if not (args.data / "agentdojo" / "index.jsonl").exists():
-        print(f"no shared data at {args.data}", file=sys.stderr)
-        return 2
     start = time.perf_counter()
-    runs = agentdojo(args.data, args.limit)
+    runs_dir = runs_folder(args.data)
+    try:
+        if not runs_dir.is_dir():
+            raise InputError(f"no data at {args.data}; give the runs folder with --data DIR")
+        suites = find_suites(runs_dir, args.suites)
+        entries, skipped = with_spec(read_entries(runs_dir, use_index=not args.no_index))
+        if not entries and not skipped:
+            raise InputError(f"no AgentDojo runs in {runs_dir} "
+                             "(<model>/<suite>/<user_task>/<attack>/<file>.json); give the runs folder with --data DIR")
+        runs = agentdojo(args.data, args.limit, entries=entries, suites=suites)
+    except InputError as e:
+        print(e, file=sys.stderr)
+        return 2
     taus = tau_bench(args.data) if (args.data / "tau-bench" / "index.jsonl").exists() else []
-    text = render(runs, taus, time.perf_counter() - start)
+    text = render(runs, taus, time.perf_counter() - start, skipped)
     if args.misses:
-        text += "\n" + render_misses(runs, args.data)
+        text += "\n" + render_misses(runs, runs_dir.parent)
     if args.details:
         text += "\n" + render_details(runs)
     print(text if args.markdown else plain(text))
