@@ -183,12 +183,39 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Regex:
+    """A regular expression written as a string (the quotes are not part of `text`)."""
+    text: str
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A tool parameter: `name`, `name: kind` or `name: "regex"` (at most one of the two)."""
+    name: str
+    kind: Ident | None = None                # a kind name such as `iban`; analysis checks it
+    pattern: Regex | None = None
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class ResultField:
+    """`PATH: LEVEL` or `PATH: (LEVEL, LEVEL)` in a tool's `returns { ... }`.
+
+    `path` holds the keys from the top; a bare `*` is the key "*", any key."""
+    path: tuple[str, ...]
+    label: tuple[Ident, ...]                 # one or two levels
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
 class ToolDecl:
     name: Ident
-    params: tuple[Ident, ...] = ()
+    params: tuple[Param, ...] = ()
     agents: tuple[Ident, ...] = ()           # empty: every agent may call it
     effect: str | None = None                # "reads" | "writes" | "sends"; None = reads
-    returns: tuple[Ident, ...] = ()          # up to one level per dimension
+    returns: tuple[Ident, ...] = ()          # up to one level per dimension; with `fields`,
+                                             # the label of values in no named field
     sink: Ident | None = None                # highest confidentiality its arguments may carry
     needs: Ident | None = None               # lowest integrity its arguments must have
     declassify: Ident | None = None
@@ -198,6 +225,9 @@ class ToolDecl:
     outcomes: tuple[Outcome, ...] = ()
     comments: tuple[str, ...] = ()
     span: Span = span_field()
+    fields: tuple[ResultField, ...] = ()     # labels of parts of a structured result
+    sink_params: tuple[Ident, ...] | None = None   # `sink L on p, q`; None: every argument
+    needs_params: tuple[Ident, ...] | None = None  # `needs L on p, q`; None: every argument
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,10 +272,19 @@ class Never:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowSink:
+    """A sink of a flow property: a tool or an agent, with `(p, q)` only some of a tool's
+    arguments. The span covers the name and the parentheses."""
+    name: str
+    params: tuple[Ident, ...] | None = None  # None: no parentheses (every argument)
+    span: Span = span_field()
+
+
+@dataclass(frozen=True, slots=True)
 class Flow:
     """`no flow from S to T, ...` or, for integrity, `no S influence on T, ...`."""
     source: Ident
-    sinks: tuple[Ident, ...]
+    sinks: tuple[FlowSink, ...]
     form: str = "flow"  # "flow" | "influence"
     span: Span = span_field()
 

@@ -136,15 +136,20 @@ def format_type(t: ast.Type) -> str:
     raise TypeError(f"not a type: {t!r}")
 
 
+def _flow_sink(sink: ast.FlowSink) -> str:
+    return sink.name if sink.params is None else f"{sink.name}({_names(sink.params)})"
+
+
 def format_property_body(body: ast.PropertyBody) -> str:
     """The text after `property NAME: `."""
     if isinstance(body, ast.Never):
         return _clauses("never", format_actions(body.actions), _by(body.agents),
                         _when(body.condition))
     if isinstance(body, ast.Flow):
+        sinks = ", ".join(_flow_sink(s) for s in body.sinks)
         if body.form == "influence":
-            return f"no {body.source.name} influence on {_names(body.sinks)}"
-        return f"no flow from {body.source.name} to {_names(body.sinks)}"
+            return f"no {body.source.name} influence on {sinks}"
+        return f"no flow from {body.source.name} to {sinks}"
     if isinstance(body, ast.Order):
         return _clauses(format_actions(body.actions), _by(body.agents), "requires earlier",
                         format_actions(body.earlier))
@@ -168,14 +173,42 @@ def _chain(dimension: str, chain: Sequence[ast.Ident]) -> str:
     return " < ".join(n.name for n in chain)
 
 
+def _param(p: ast.Param) -> str:
+    if p.kind is not None:
+        return f"{p.name}: {p.kind.name}"
+    if p.pattern is not None:
+        return f'{p.name}: "{p.pattern.text}"'
+    return p.name
+
+
+def _field(f: ast.ResultField) -> str:
+    path = ".".join("*" if key == "*" else _name_or_string(key) for key in f.path)
+    label = f.label[0].name if len(f.label) == 1 else f"({_names(f.label)})"
+    return f"{path}: {label}"
+
+
+def _returns(d: ast.ToolDecl) -> str | None:
+    if not d.returns and not d.fields:
+        return None
+    fields = "{ " + ", ".join(_field(f) for f in d.fields) + " }" if d.fields else None
+    return _clauses("returns", _names(d.returns), fields)
+
+
+def _bound(word: str, level: ast.Ident | None, params: Sequence[ast.Ident] | None) -> str | None:
+    """`sink L` or `sink L on p, q` (likewise `needs`)."""
+    if level is None:
+        return None
+    return f"{word} {level.name}" + (f" on {_names(params)}" if params is not None else "")
+
+
 def _tool_lines(d: ast.ToolDecl) -> list[str]:
     head = _clauses(
-        f"tool {d.name.name}({_names(d.params)})",
+        f"tool {d.name.name}({', '.join(_param(p) for p in d.params)})",
         _by(d.agents),
         d.effect,
-        f"returns {_names(d.returns)}" if d.returns else None,
-        _keyword("sink", d.sink),
-        _keyword("needs", d.needs),
+        _returns(d),
+        _bound("sink", d.sink, d.sink_params),
+        _bound("needs", d.needs, d.needs_params),
         _keyword("declassify", d.declassify),
         _keyword("endorse", d.endorse),
         _when(d.guard),
@@ -218,11 +251,12 @@ def format_decl(d: ast.Decl) -> str:
     if isinstance(d, ast.PropertyDecl):
         return f"property {d.name.name}: {format_property_body(d.body)}"
     if isinstance(d, ast.MapTool):
-        return _clauses(f"map {_trace_name(d.trace_name)} to {format_action(d.target)}", _when(d.condition))
+        return _clauses(f"map {_name_or_string(d.trace_name)} to {format_action(d.target)}",
+                        _when(d.condition))
     if isinstance(d, ast.MapText):
         return _clauses(f"map {d.source} to {format_action(d.target)}", _when(d.condition))
     if isinstance(d, ast.MapAgent):
-        return f"map agent {_trace_name(d.trace_name)} to {d.agent.name}"
+        return f"map agent {_name_or_string(d.trace_name)} to {d.agent.name}"
     if isinstance(d, ast.PrecisionDecl):
         return f"precision {d.mode}"
     raise TypeError(f"not a declaration: {d!r}")
@@ -237,8 +271,9 @@ def _keywords() -> frozenset[str]:
     return frozenset(re.findall(r'"([A-Za-z_]+)"', grammar))
 
 
-def _trace_name(name: str) -> str:
-    """A name from traces: bare when it reads as a plain name, else quoted."""
+def _name_or_string(name: str) -> str:
+    """A name from traces or a key of a result field: bare when it reads as a plain name, else
+    quoted."""
     return name if _IDENTIFIER.fullmatch(name) and name not in _keywords() else f'"{name}"'
 
 

@@ -56,6 +56,16 @@ SYNTAX_EXAMPLES: dict[str, list[str]] = {
     "updates are separated by commas: `{ x = 1, y = any }`": [
         "tool t() { x = 1 y = 2 }",
     ],
+    "a field list names at least one field: `returns { subject: untrusted }`": [
+        "tool t() returns {}",
+    ],
+    "an update reads `{ x = e }`; a field list `{ subject: untrusted }` follows `returns`": [
+        "tool t() { subject: untrusted }",
+        "a -> b on t { x: 1 }",
+    ],
+    "a field with two levels puts them in parentheses: `{ description: (internal, untrusted) }`": [
+        "tool t() returns { a: secret, untrusted }",
+    ],
     "use `==` to compare": [
         "property p: always x = 1",
         "tool t() when x = 1",
@@ -66,7 +76,7 @@ _KEYWORD_RE = re.compile(r"^[a-z]+$")
 _NAMED_TERMINALS = {
     "NAME": "a name",
     "INT": "a number",
-    "STRING": 'a quoted path like "tools.wf"',
+    "STRING": 'a quoted string',
     "$END": "the end of the file",
 }
 _STATEMENT_START = re.compile(

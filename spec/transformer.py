@@ -74,16 +74,35 @@ class ToAst(Transformer):
 
     @v_args(meta=True)
     def tool_decl(self, meta, c):
-        name, params, agents, effect, returns, sink, needs, declassify, endorse, guard, body = c
+        (name, params, agents, effect, returns, fields, sink, needs, declassify, endorse, guard,
+         body) = c
         updates, outcomes = (), ()
         if isinstance(body, list):
             outcomes = tuple(body)
         elif body is not None:
             updates = body
+        sink, sink_params = sink or (None, None)
+        needs, needs_params = needs or (None, None)
         return ast.ToolDecl(
-            self._ident(name), self._names(params), self._names(agents), effect,
+            self._ident(name), params or (), self._names(agents), effect,
             returns or (), sink, needs, declassify, endorse, guard, updates, outcomes,
-            span=self._span(meta))
+            span=self._span(meta), fields=fields or (), sink_params=sink_params,
+            needs_params=needs_params)
+
+    def param_list(self, c):
+        return tuple(c)
+
+    @v_args(meta=True)
+    def param(self, meta, c):
+        name, kind = c
+        return ast.Param(str(name), kind if isinstance(kind, ast.Ident) else None,
+                         kind if isinstance(kind, ast.Regex) else None, span=self._span(meta))
+
+    def kind_name(self, c):
+        return self._ident(c[0])
+
+    def kind_pattern(self, c):
+        return ast.Regex(str(c[0])[1:-1], span=self._tok(c[0]))
 
     def effect(self, c):
         return str(c[0])
@@ -94,13 +113,34 @@ class ToAst(Transformer):
     def returns_clause(self, c):
         return c[0]
 
+    def returns_bare(self, c):
+        return ()
+
     def label(self, c):
         return tuple(self._ident(t) for t in c if t is not None)
 
+    def field_block(self, c):
+        return tuple(c)
+
+    @v_args(meta=True)
+    def field(self, meta, c):
+        return ast.ResultField(c[0], c[1], span=self._span(meta))
+
+    def field_path(self, c):
+        return tuple(str(t)[1:-1] if t.type == "STRING" else str(t) for t in c)
+
+    field_label = label
+
     def sink_clause(self, c):
+        """(level, the parameters after `on` or None)."""
+        return self._ident(c[0]), c[1]
+
+    needs_clause = sink_clause
+
+    def declassify_clause(self, c):
         return self._ident(c[0])
 
-    needs_clause = declassify_clause = endorse_clause = sink_clause
+    endorse_clause = declassify_clause
 
     def when_clause(self, c):
         return c[0]
@@ -170,6 +210,13 @@ class ToAst(Transformer):
     @v_args(meta=True)
     def never_prop(self, meta, c):
         return ast.Never(c[0], self._names(c[1]), c[2], span=self._span(meta))
+
+    def flow_sinks(self, c):
+        return tuple(c)
+
+    @v_args(meta=True)
+    def flow_sink(self, meta, c):
+        return ast.FlowSink(str(c[0]), c[1], span=self._span(meta))
 
     @v_args(meta=True)
     def flow_prop(self, meta, c):

@@ -123,17 +123,36 @@ variables = st.builds(ast.VarDecl, idents, types, literals, comments=comment_blo
 outcomes = st.builds(ast.Outcome, idents, update_lists)
 
 
+# A parameter is untyped, has a kind name, or a regular expression (never both).
+params = st.one_of(
+    st.builds(ast.Param, names),
+    st.builds(ast.Param, names, idents),
+    st.builds(ast.Param, names, st.none(), paths.map(ast.Regex)),
+)
+# Keys of a result field: plain names, anything quoted, or the wildcard `*`.
+field_keys = st.one_of(names, paths, st.just("*"))
+result_fields = st.builds(
+    ast.ResultField, st.lists(field_keys, min_size=1, max_size=3).map(tuple),
+    ident_lists(min_size=1, max_size=2))
+
+
 @st.composite
 def tools(draw) -> ast.ToolDecl:
     body = draw(st.sampled_from(["none", "updates", "outcomes"]))
+    sink, needs = draw(optional_idents), draw(optional_idents)
+    # `on p, q` only after a level; None is no `on`.
+    bound_params = st.none() | ident_lists()
     return ast.ToolDecl(
         draw(idents),
-        params=draw(ident_lists(min_size=0)),
+        params=tuple(draw(st.lists(params, max_size=3))),
         agents=draw(agent_lists),
         effect=draw(st.sampled_from([None, "reads", "writes", "sends"])),
         returns=draw(ident_lists(min_size=0, max_size=2)),
-        sink=draw(optional_idents),
-        needs=draw(optional_idents),
+        fields=tuple(draw(st.lists(result_fields, max_size=2))),
+        sink=sink,
+        sink_params=draw(bound_params) if sink is not None else None,
+        needs=needs,
+        needs_params=draw(bound_params) if needs is not None else None,
         declassify=draw(optional_idents),
         endorse=draw(optional_idents),
         guard=draw(optional_exprs),
@@ -155,7 +174,10 @@ transitions = st.builds(
 
 property_bodies = st.one_of(
     st.builds(ast.Never, action_lists, agent_lists, optional_exprs),
-    st.builds(ast.Flow, idents, ident_lists(), st.sampled_from(["flow", "influence"])),
+    st.builds(ast.Flow, idents,
+              st.lists(st.builds(ast.FlowSink, names, st.none() | ident_lists()), min_size=1,
+                       max_size=3).map(tuple),
+              st.sampled_from(["flow", "influence"])),
     st.builds(ast.Order, action_lists, action_lists, agent_lists),
     st.builds(ast.Count, ints, action_lists, agent_lists),
     st.builds(ast.Always, exprs),

@@ -58,7 +58,7 @@ _NODE_TYPES = [
     ast.AnyValue, ast.BoolType, ast.RangeType, ast.EnumType, ast.NamedAction,
     ast.MessageAction, ast.BoolLit, ast.IntLit, ast.Ref, ast.AtState, ast.Not, ast.BoolOp,
     ast.Compare, ast.Arith, ast.Never, ast.Flow, ast.Order, ast.Count, ast.Always,
-    ast.Terminates, ast.NoDeadlock,
+    ast.Terminates, ast.NoDeadlock, ast.Param, ast.Regex, ast.ResultField, ast.FlowSink,
 ]
 
 

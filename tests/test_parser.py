@@ -131,3 +131,100 @@ def test_expected_tokens_are_described_in_words():
     _, diagnostics = parse_text("a -> b", "t.wf")
     assert diagnostics[0].code == "WF002"
     assert diagnostics[0].message == "unexpected end of file; expected `on`"
+
+
+# ---------------------------------------------------------------- precise information flow
+
+def test_grammar_has_no_lalr_conflicts(caplog):
+    """lark resolves a shift/reduce conflict silently as a shift; with debug on it logs one.
+    The field list of `returns` and the update block share `{`, which must not need one."""
+    import logging
+    from importlib import resources
+
+    from lark import Lark, logger
+
+    grammar = resources.files("wfcheck.spec").joinpath("grammar.lark").read_text(encoding="utf-8")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="lark"):
+            Lark(grammar, parser="lalr", maybe_placeholders=True, debug=True)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert [r.getMessage() for r in caplog.records if "conflict" in r.getMessage().lower()] == []
+
+
+def test_typed_parameters():
+    tool = parse_ok('tool send_money(recipient: iban, order: "ord-[0-9]+", memo) by a writes').decls[0]
+    recipient, order, memo = tool.params
+    assert (recipient.name, recipient.kind.name, recipient.pattern) == ("recipient", "iban", None)
+    assert (order.name, order.kind, order.pattern.text) == ("order", None, "ord-[0-9]+")
+    assert memo == ast.Param("memo")
+    assert (recipient.span.column, recipient.span.end_column) == (17, 32)
+    assert (recipient.kind.span.column, order.pattern.span.column) == (28, 41)
+
+
+def test_result_fields_with_and_without_a_default():
+    first, second = parse_ok(
+        "tool get(n) by a returns { subject: untrusted }\n"
+        'tool search(q) returns internal { description: untrusted, "start time".*: (secret, untrusted) }\n'
+    ).decls
+    assert first.returns == () and first.agents == (ast.Ident("a"),)
+    assert first.fields == (ast.ResultField(("subject",), (ast.Ident("untrusted"),)),)
+    assert second.returns == (ast.Ident("internal"),)
+    assert second.fields == (
+        ast.ResultField(("description",), (ast.Ident("untrusted"),)),
+        ast.ResultField(("start time", "*"), (ast.Ident("secret"), ast.Ident("untrusted"))))
+    assert (second.fields[1].span.column, second.fields[1].span.end_column) == (59, 94)
+
+
+def test_field_list_and_update_block_both_open_with_a_brace():
+    fields, updates, both, empty = parse_ok(
+        "tool a() returns secret { x: untrusted }\n"
+        "tool b() returns secret { x = 1 }\n"
+        "tool c() returns secret { x: untrusted } { x = 1 }\n"
+        "tool d() returns secret {}\n").decls
+    assert fields.fields and fields.updates == ()
+    assert updates.fields == () and updates.updates == (ast.Update(ast.Ident("x"), ast.IntLit(1)),)
+    assert both.fields == fields.fields and both.updates == updates.updates
+    assert empty.returns == (ast.Ident("secret"),) and empty.fields == () and empty.updates == ()
+
+
+def test_field_list_continues_with_the_other_clauses():
+    tool = parse_ok("tool t() returns { x: secret } sink public when ok\n  outcome done\n").decls[0]
+    assert tool.sink.name == "public" and tool.guard == ast.Ref("ok")
+    assert [o.name.name for o in tool.outcomes] == ["done"]
+
+
+def test_argument_level_sink_and_needs():
+    tool = parse_ok("tool send(to, body, amount) sends sink public on to needs trusted on to, amount").decls[0]
+    assert tool.sink.name == "public" and tool.sink_params == (ast.Ident("to"),)
+    assert tool.needs.name == "trusted" and tool.needs_params == (ast.Ident("to"), ast.Ident("amount"))
+    plain = parse_ok("tool send(to) sink public needs trusted").decls[0]
+    assert plain.sink_params is None and plain.needs_params is None
+
+
+def test_on_after_a_level_starts_the_argument_list_and_is_still_a_name_elsewhere():
+    wf = parse_ok("tool t(on) sink public on on\non -> off on t\n")
+    assert wf.decls[0].sink_params == (ast.Ident("on"),)
+    assert wf.decls[1].source.name == "on"
+
+
+def test_argument_level_flow_sinks():
+    flow = parse_ok("property p: no flow from secret to send_email(to), planner").decls[0].body
+    assert flow.sinks == (ast.FlowSink("send_email", (ast.Ident("to"),)), ast.FlowSink("planner"))
+    assert (flow.sinks[0].span.column, flow.sinks[0].span.end_column) == (36, 50)
+    influence = parse_ok("property p: no untrusted influence on send_money(recipient, amount)").decls[0].body
+    assert influence.sinks[0].params == (ast.Ident("recipient"), ast.Ident("amount"))
+
+
+@pytest.mark.parametrize("text", [
+    "tool t() returns {}",
+    "tool t() { x: secret }",
+    "tool t() returns { x: secret, untrusted }",
+    "tool t(a:) by x",
+    "property p: no flow from secret to t()",
+    "tool t() sink public on\nstate s",
+])
+def test_malformed_precise_flow_syntax(text):
+    _, diagnostics = parse_text(text, "t.wf")
+    assert [d.code for d in diagnostics] == ["WF003"]
