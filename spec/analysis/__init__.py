@@ -10,12 +10,12 @@ import difflib
 import os
 from dataclasses import dataclass, field
 
-from . import ast
-from . import model as m
-from .diagnostics import Diagnostic, error, warning
-from .fmt import format_property_body
-from .lattice import Lattice, LatticeError, build_lattice, single_level
-from .span import NO_SPAN, Span
+from .. import ast
+from .. import model as m
+from ..diagnostics import Diagnostic, error, warning
+from ..fmt import format_property_body
+from ..lattice import Lattice, LatticeError, build_lattice, single_level
+from ..span import NO_SPAN, Span
 
 DEFAULT_LEVEL = {"confidentiality": "public", "integrity": "trusted"}
 ExprType = object  # "bool" | "int" | m.EnumSort
