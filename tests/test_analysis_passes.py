@@ -13,7 +13,6 @@ from wfcheck.spec.analysis.properties import action_pattern, declared_properties
 from wfcheck.spec.analysis.scope import declare
 from wfcheck.spec.analysis.states import initial_and_finals
 from wfcheck.spec.analysis.unused import report_unused
-from wfcheck.spec.analysis.variables import declare_variables
 from wfcheck.spec.loader import load_text
 from wfcheck.spec.span import Span
 
@@ -127,20 +126,17 @@ def test_a_level_of_the_other_dimension_is_reported_as_such():
 
 
 def test_a_bad_initial_value_falls_back_to_the_first_value():
-    sink = Sink()
-    decls = parsed("var n: 2..4 = 9\nvar mode: {idle, busy} = busy\n")
-    variables = declare_variables(decls, declared_names(decls, sink), sink)
+    _, scope, _, sink = declared("var n: 2..4 = 9\nvar mode: {idle, busy} = busy\n")
+    variables = scope.variables
     assert reported(sink) == [("WF204", 1)]
     assert variables.declared["n"].init == 2 and variables.declared["mode"].init == "busy"
     assert variables.enum_values == {"idle": m.EnumSort(("idle", "busy")), "busy": m.EnumSort(("idle", "busy"))}
 
 
 def test_the_later_of_two_declarations_gives_the_sort():
-    sink = Sink()
-    decls = parsed("var n: bool = false\nvar n: 0..3 = 0\n")
-    variables = declare_variables(decls, declared_names(decls, sink), sink)
+    _, scope, _, sink = declared("var n: bool = false\nvar n: 0..3 = 0\n")
     assert reported(sink) == [("WF102", 2)]
-    assert variables.sorts["n"] == m.IntSort(0, 3)
+    assert scope.variables.sorts["n"] == m.IntSort(0, 3)
 
 
 # ---------------------------------------------------------------- expressions
