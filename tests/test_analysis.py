@@ -183,3 +183,12 @@ def test_silent_no_ops_warn():
     assert "WF504" in [d.code for d in env.diagnostics]
     influence = wfcheck.check_text(BASE + "property p: no secret influence on t\n", "t.wf")
     assert influence.ok and [d.code for d in influence.diagnostics] == ["WF505"]
+
+
+def test_uses_count_from_properties_map_lines_and_unused_tools():
+    text = ("agent a\nvar n: bool = false\nvar k: bool = false\ntool go()\ntool idle() when k\nevent done\n"
+            "state s initial final\ns -> s on go\nmap \"fin\" to done\nproperty p: always not n\n")
+    result = wfcheck.check_text(text, "t.wf")
+    assert result.ok
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("WF501", "tool `idle` is not used by any transition")]

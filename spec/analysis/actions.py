@@ -1,0 +1,81 @@
+"""Tool and event declarations: the actions a transition, a property or a `map` line may name."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import ast
+from .. import model as m
+from .diagnose import Sink
+from .expressions import Typer
+from .labels import Labels
+from .names import Names, resolve_agents
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredTool:
+    """A tool as the model lists it, with what a call of it does to the state: its guard, its
+    updates (for every call, and per outcome) and its label changes. Edges merge these with
+    the transition's own."""
+    tool: m.Tool
+    guard: m.Expr | None
+    updates: tuple[m.Assign, ...]
+    outcome_updates: dict[str, tuple[m.Assign, ...]]
+    declassify: int | None
+    endorse: int | None
+
+
+def declare_tools(decls: tuple[ast.Decl, ...], names: Names, labels: Labels, typer: Typer,
+                  sink: Sink) -> dict[str, DeclaredTool]:
+    """The first declaration of each tool name (a second one is already reported as WF102)."""
+    return {d.name.name: _tool(d, names, labels, typer, sink) for d in decls
+            if isinstance(d, ast.ToolDecl) and names.tools.get(d.name.name) is d}
+
+
+def _tool(d: ast.ToolDecl, names: Names, labels: Labels, typer: Typer, sink: Sink) -> DeclaredTool:
+    agents = resolve_agents(d.agents, names, sink) if d.agents else tuple(names.agents)
+    if not names.agents:
+        sink.error("WF410", f"tool `{d.name.name}` has no agent to call it", d.name.span,
+                   "declare the agents with `agent NAME`")
+    conf, integ = labels.conf.bottom, labels.integ.top
+    seen_dims: set[str] = set()
+    for ident in d.returns:
+        if ident.name in labels.conf.levels:
+            dimension, conf = "confidentiality", labels.conf.index(ident.name)
+        elif ident.name in labels.integ.levels:
+            dimension, integ = "integrity", labels.integ.index(ident.name)
+        else:
+            sink.unknown("label level", ident.name, ident.span, labels.conf.levels + labels.integ.levels)
+            continue
+        if dimension in seen_dims:
+            sink.error("WF304", f"`returns` names two {dimension} levels", ident.span,
+                       "give at most one level per dimension: `returns secret, untrusted`")
+        seen_dims.add(dimension)
+    sink_level = labels.conf_level(d.sink, "`sink`", sink)
+    needs = labels.integ_level(d.needs, "`needs`", sink)
+    outcomes = []
+    for o in d.outcomes:
+        if o.name.name in outcomes:
+            sink.error("WF102", f"outcome `{o.name.name}` is declared twice", o.name.span)
+        outcomes.append(o.name.name)
+    guard = typer.condition(d.guard)
+    updates = typer.updates(d.updates)
+    outcome_updates = {o.name.name: typer.updates(o.updates) for o in d.outcomes}
+    declassify = labels.conf_level(d.declassify, "`declassify`", sink)
+    endorse = labels.integ_level(d.endorse, "`endorse`", sink)
+    tool = m.Tool(d.name.name, tuple(p.name for p in d.params), agents, d.effect or "reads",
+                  m.Label(conf, integ), sink_level, needs, tuple(outcomes), span=d.span)
+    return DeclaredTool(tool, guard, updates, outcome_updates, declassify, endorse)
+
+
+def declare_events(decls: tuple[ast.Decl, ...], names: Names, sink: Sink) -> dict[str, m.Event]:
+    """Every event declaration; of two with one name (WF102), the later one counts."""
+    return {d.name.name: m.Event(d.name.name, resolve_agents(d.agents, names, sink), span=d.span)
+            for d in decls if isinstance(d, ast.EventDecl)}
+
+
+def check_outcome(tool: m.Tool, outcome: ast.Ident | None, sink: Sink) -> bool:
+    """Whether `outcome`, if given, is declared by `tool`; WF101 if it is not."""
+    if outcome is not None and outcome.name not in tool.outcomes:
+        sink.unknown(f"outcome of `{tool.name}`", outcome.name, outcome.span, tool.outcomes)
+        return False
+    return True
