@@ -181,10 +181,14 @@ def _param(p: ast.Param) -> str:
     return p.name
 
 
+def format_path(path: Sequence[str]) -> str:
+    """The keys of a result field joined by `.`: a key that is no plain name is quoted."""
+    return ".".join("*" if key == "*" else _name_or_string(key) for key in path)
+
+
 def _field(f: ast.ResultField) -> str:
-    path = ".".join("*" if key == "*" else _name_or_string(key) for key in f.path)
     label = f.label[0].name if len(f.label) == 1 else f"({_names(f.label)})"
-    return f"{path}: {label}"
+    return f"{format_path(f.path)}: {label}"
 
 
 def _returns(d: ast.ToolDecl) -> str | None:

@@ -165,7 +165,7 @@ class FieldLabel:
 @dataclass(frozen=True, slots=True)
 class Tool:
     name: str
-    params: tuple[str, ...]
+    params: tuple[Param, ...]        # the parameters, with what their values are
     agents: tuple[str, ...]          # who may call it (all agents when declared without `by`)
     effect: str                      # "reads" | "writes" | "sends"
     returns: Label                   # the label of its result: with fields, the join of
@@ -176,7 +176,7 @@ class Tool:
     span: Span = span_field()
     fields: tuple[FieldLabel, ...] = ()   # per-field labels of a structured result
     default: Label | None = None     # with fields: the label of values in no named field
-    kinds: tuple[Param, ...] = ()    # the parameters with what their values are
+                                     # (None without fields: then every value has `returns`)
     sink_params: tuple[str, ...] | None = None   # the arguments `sink` bounds (None: all)
     needs_params: tuple[str, ...] | None = None  # the arguments `needs` bounds (None: all)
 

@@ -1,4 +1,5 @@
-"""Tool and event declarations: the actions a transition, a property or a `map` line may name."""
+"""Tool and event declarations: the actions a transition, a property or a `map` line may name
+(what a tool says about the data of a call is resolved by `signatures`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from .diagnose import Sink
 from .expressions import Typer
 from .labels import Labels
 from .names import Names, resolve_agents
+from .signatures import argument_list, parameters, result_labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +38,8 @@ def _tool(d: ast.ToolDecl, names: Names, labels: Labels, typer: Typer, sink: Sin
     if not names.agents:
         sink.error("WF410", f"tool `{d.name.name}` has no agent to call it", d.name.span,
                    "declare the agents with `agent NAME`")
-    conf, integ = labels.conf.bottom, labels.integ.top
-    seen_dims: set[str] = set()
-    for ident in d.returns:
-        if ident.name in labels.conf.levels:
-            dimension, conf = "confidentiality", labels.conf.index(ident.name)
-        elif ident.name in labels.integ.levels:
-            dimension, integ = "integrity", labels.integ.index(ident.name)
-        else:
-            sink.unknown("label level", ident.name, ident.span, labels.conf.levels + labels.integ.levels)
-            continue
-        if dimension in seen_dims:
-            sink.error("WF304", f"`returns` names two {dimension} levels", ident.span,
-                       "give at most one level per dimension: `returns secret, untrusted`")
-        seen_dims.add(dimension)
+    params = parameters(d, sink)
+    returns, default, fields = result_labels(d, labels, sink)
     sink_level = labels.conf_level(d.sink, "`sink`", sink)
     needs = labels.integ_level(d.needs, "`needs`", sink)
     outcomes = []
@@ -62,8 +52,10 @@ def _tool(d: ast.ToolDecl, names: Names, labels: Labels, typer: Typer, sink: Sin
     outcome_updates = {o.name.name: typer.updates(o.updates) for o in d.outcomes}
     declassify = labels.conf_level(d.declassify, "`declassify`", sink)
     endorse = labels.integ_level(d.endorse, "`endorse`", sink)
-    tool = m.Tool(d.name.name, tuple(p.name for p in d.params), agents, d.effect or "reads",
-                  m.Label(conf, integ), sink_level, needs, tuple(outcomes), span=d.span)
+    tool = m.Tool(d.name.name, params, agents, d.effect or "reads", returns, sink_level, needs,
+                  tuple(outcomes), span=d.span, fields=fields, default=default,
+                  sink_params=argument_list(d.sink_params, d.name.name, params, sink),
+                  needs_params=argument_list(d.needs_params, d.name.name, params, sink))
     return DeclaredTool(tool, guard, updates, outcome_updates, declassify, endorse)
 
 

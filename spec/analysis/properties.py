@@ -10,6 +10,7 @@ from .diagnose import Sink
 from .expressions import Typer
 from .names import resolve_agents
 from .scope import Scope
+from .signatures import argument_list
 
 
 def declared_properties(decls: tuple[ast.Decl, ...], scope: Scope, typer: Typer,
@@ -68,8 +69,14 @@ def _flows(body: ast.Flow, scope: Scope, sink: Sink) -> tuple[m.PropertyKind, ..
     kinds = []
     for target in body.sinks:
         if target.name in scope.tools:
-            kinds.append(m.FlowToTool(*source, m.ActionPattern((("tool", target.name, None),))))
+            tool = scope.tools[target.name].tool
+            params = argument_list(target.params, tool.name, tool.params, sink)
+            kinds.append(m.FlowToTool(*source, m.ActionPattern((("tool", target.name, None),)), params))
         elif target.name in scope.names.agents:
+            if target.params is not None:
+                sink.error("WF411", f"`{target.name}` is an agent, which has no arguments", target.span,
+                           f"only a tool sink lists arguments; write `{target.name}` alone")
+                return None
             kinds.append(m.FlowToAgent(*source, target.name))
         else:
             sink.unknown("tool or agent", target.name, target.span,
@@ -124,6 +131,14 @@ def action_pattern(actions: tuple[ast.ActionRef, ...], agents: tuple[ast.Ident, 
     return m.ActionPattern(tuple(items), resolved_agents) if ok else None
 
 
+def _arguments(tool: str, params: tuple[str, ...] | None) -> str:
+    """The subject of an implicit bound's text: every argument of `tool`, or the listed ones."""
+    if params is None:
+        return f"arguments of `{tool}` carry"
+    listed = ", ".join(f"`{p}`" for p in params)
+    return f"arguments {listed} of `{tool}` carry" if len(params) > 1 else f"argument {listed} of `{tool}` carries"
+
+
 def implicit_properties(scope: Scope, edges: tuple[m.Edge, ...]) -> tuple[m.Property, ...]:
     """`TOOL.sink` and `TOOL.needs` for each tool label bound; `VAR.range` for each integer
     variable that some update sets to a computed value."""
@@ -131,13 +146,15 @@ def implicit_properties(scope: Scope, edges: tuple[m.Edge, ...]) -> tuple[m.Prop
     result = []
     for tool in (declared.tool for declared in scope.tools.values()):
         if tool.sink is not None:
-            result.append(m.Property(f"{tool.name}.sink", (m.SinkBound(tool.name, tool.sink),), True,
-                                     f"arguments of `{tool.name}` carry at most `{conf.levels[tool.sink]}`",
-                                     span=tool.span))
+            result.append(m.Property(
+                f"{tool.name}.sink", (m.SinkBound(tool.name, tool.sink, tool.sink_params),), True,
+                f"{_arguments(tool.name, tool.sink_params)} at most `{conf.levels[tool.sink]}`",
+                span=tool.span))
         if tool.needs is not None:
-            result.append(m.Property(f"{tool.name}.needs", (m.IntegrityNeed(tool.name, tool.needs),), True,
-                                     f"arguments of `{tool.name}` carry at least `{integ.levels[tool.needs]}`",
-                                     span=tool.span))
+            result.append(m.Property(
+                f"{tool.name}.needs", (m.IntegrityNeed(tool.name, tool.needs, tool.needs_params),), True,
+                f"{_arguments(tool.name, tool.needs_params)} at least `{integ.levels[tool.needs]}`",
+                span=tool.span))
     arithmetic = {a.var for e in edges for a in e.assigns
                   if a.value is not None and not isinstance(a.value, m.Const)
                   and isinstance(sorts[a.var], m.IntSort)}
