@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from wfcheck.spec import model as m
 from wfcheck.spec.ir_text import assign_text, expr_text
+from wfcheck.spec.lattice import Lattice
 from wfcheck.spec.span import NO_SPAN, Span
 
 
@@ -136,8 +137,69 @@ def _span_json(span: Span) -> dict | None:
     return None if span == NO_SPAN else span.to_json()
 
 
+def _label_json(model: m.Model, label: m.Label | None) -> dict | None:
+    if label is None:
+        return None
+    return {"confidentiality": model.conf.levels[label.conf], "integrity": model.integ.levels[label.integ]}
+
+
+def _level_name(lattice: Lattice, level: int | None) -> str | None:
+    return None if level is None else lattice.levels[level]
+
+
+def _params_json(params: tuple[str, ...] | None) -> list[str] | None:
+    return None if params is None else list(params)
+
+
+def _tool_json(model: m.Model, tool: m.Tool) -> dict:
+    return {
+        "name": tool.name,
+        "params": [{"name": p.name, "kind": p.kind, "pattern": p.pattern} for p in tool.params],
+        "agents": list(tool.agents),
+        "effect": tool.effect,
+        "returns": _label_json(model, tool.returns),
+        "default": _label_json(model, tool.default),
+        "fields": [{"path": list(f.path), "label": _label_json(model, f.label)} for f in tool.fields],
+        "sink": _level_name(model.conf, tool.sink),
+        "sink_params": _params_json(tool.sink_params),
+        "needs": _level_name(model.integ, tool.needs),
+        "needs_params": _params_json(tool.needs_params),
+        "outcomes": list(tool.outcomes),
+        "span": _span_json(tool.span),
+    }
+
+
+def _source_json(model: m.Model, kind: m.FlowToTool | m.FlowToAgent) -> dict:
+    lattice = {"conf": model.conf, "integ": model.integ}.get(kind.source_kind)
+    source = lattice.levels[kind.source] if lattice is not None else kind.source
+    return {"source_kind": kind.source_kind, "source": source}
+
+
+def _part_json(model: m.Model, kind: m.PropertyKind) -> dict:
+    """One part of a property: its kind, and for the flow parts what flows where."""
+    if isinstance(kind, m.FlowToTool):
+        return {"kind": "flow_to_tool", **_source_json(model, kind),
+                "tools": [name for _, name, _ in kind.pattern.items], "params": _params_json(kind.params)}
+    if isinstance(kind, m.FlowToAgent):
+        return {"kind": "flow_to_agent", **_source_json(model, kind), "agent": kind.agent}
+    if isinstance(kind, m.SinkBound):
+        return {"kind": "sink_bound", "tool": kind.tool, "level": model.conf.levels[kind.level],
+                "params": _params_json(kind.params)}
+    if isinstance(kind, m.IntegrityNeed):
+        return {"kind": "integrity_need", "tool": kind.tool, "level": model.integ.levels[kind.level],
+                "params": _params_json(kind.params)}
+    return {"kind": _PART_KINDS[type(kind)]}
+
+
+_PART_KINDS = {m.Never: "never", m.Order: "order", m.Count: "count", m.Always: "always",
+               m.InRange: "in_range", m.Terminates: "terminates", m.NoDeadlock: "no_deadlock"}
+
+
 def to_json(model: m.Model) -> dict:
-    """The state machine as plain data (every model edge), ready for `json.dumps`."""
+    """The state machine as plain data (every model edge), ready for `json.dumps`; with the
+    tools (parameters and their kinds, result labels by field, argument-level bounds) and the
+    properties (each part of a flow property with its argument list, `params`: null for every
+    argument). Levels are given by name."""
     return {
         "workflow": model.name,
         "states": [{"name": s, "initial": s == model.initial, "final": s in model.finals,
@@ -154,4 +216,8 @@ def to_json(model: m.Model) -> dict:
         } for e in model.edges],
         "agents": list(model.agents),
         "labels": {"confidentiality": list(model.conf.levels), "integrity": list(model.integ.levels)},
+        "tools": [_tool_json(model, t) for t in model.tools],
+        "properties": [{"name": p.name, "implicit": p.implicit, "text": p.text,
+                        "parts": [_part_json(model, k) for k in p.kinds], "span": _span_json(p.span)}
+                       for p in model.properties],
     }

@@ -140,3 +140,68 @@ def test_json_round_trips_and_keeps_every_edge():
     assert message["guard"] is None and message["assigns"] == []
     timeout = next(e for e in edges if e["action"]["name"] == "timeout")
     assert timeout["action"]["agent"] is None
+
+
+PRECISE = """workflow bank
+labels confidentiality: public < internal < secret
+labels integrity: trusted > untrusted
+agent assistant
+tool search(query, day: date) by assistant returns internal { description: untrusted, "start time".*: secret }
+tool send_money(recipient: iban, order: "ord-[0-9]+") by assistant writes needs trusted on recipient
+state s initial final
+s -> s on search, send_money
+property steered: no untrusted influence on send_money(recipient, order), assistant
+property leak: no flow from secret to send_money
+"""
+
+
+def test_json_tools_carry_parameters_fields_and_argument_level_bounds():
+    data = to_json(model_of(PRECISE, "bank.wf"))
+    assert json.loads(json.dumps(data)) == data
+    search, send = data["tools"]
+    assert search["params"] == [{"name": "query", "kind": None, "pattern": None},
+                                {"name": "day", "kind": "date", "pattern": None}]
+    assert search["default"] == {"confidentiality": "internal", "integrity": "trusted"}
+    assert search["fields"] == [
+        {"path": ["description"], "label": {"confidentiality": "internal", "integrity": "untrusted"}},
+        {"path": ["start time", "*"], "label": {"confidentiality": "secret", "integrity": "trusted"}}]
+    assert search["returns"] == {"confidentiality": "secret", "integrity": "untrusted"}
+    assert (search["sink"], search["sink_params"], search["needs"], search["needs_params"]) == (
+        None, None, None, None)
+    assert send["params"][1] == {"name": "order", "kind": "pattern", "pattern": "ord-[0-9]+"}
+    assert (send["default"], send["fields"]) == (None, [])
+    assert (send["needs"], send["needs_params"]) == ("trusted", ["recipient"])
+    assert send["span"]["line"] == 6
+
+
+def test_json_flow_parts_carry_their_argument_lists():
+    properties = {p["name"]: p for p in to_json(model_of(PRECISE, "bank.wf"))["properties"]}
+    assert properties["steered"]["parts"] == [
+        {"kind": "flow_to_tool", "source_kind": "integ", "source": "untrusted", "tools": ["send_money"],
+         "params": ["recipient", "order"]},
+        {"kind": "flow_to_agent", "source_kind": "integ", "source": "untrusted", "agent": "assistant"}]
+    assert properties["leak"]["parts"][0]["params"] is None
+    assert properties["send_money.needs"]["implicit"]
+    assert properties["send_money.needs"]["parts"] == [
+        {"kind": "integrity_need", "tool": "send_money", "level": "trusted", "params": ["recipient"]}]
+
+
+def test_json_names_the_kind_of_every_property_part():
+    text = REFUND + """tool send(to) by bot sends sink public on to
+open -> open on send
+property a: never refund by bot
+property b: refund requires earlier verify.ok
+property c: at most 2 refund
+property d: always refunds < 4
+property e: terminates
+property f: no deadlock
+property g: no flow from verify to send(to), clerk
+"""
+    properties = {p["name"]: p["parts"] for p in to_json(model_of(text))["properties"]}
+    assert {name: [part["kind"] for part in parts] for name, parts in properties.items()} == {
+        "a": ["never"], "b": ["order"], "c": ["count"], "d": ["always"], "e": ["terminates"],
+        "f": ["no_deadlock"], "g": ["flow_to_tool", "flow_to_agent"], "send.sink": ["sink_bound"],
+        "refunds.range": ["in_range"]}
+    assert properties["g"][0] == {"kind": "flow_to_tool", "source_kind": "tool", "source": "verify",
+                                  "tools": ["send"], "params": ["to"]}
+    assert properties["send.sink"][0]["level"] == "public"
