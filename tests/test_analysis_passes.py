@@ -11,6 +11,7 @@ from wfcheck.spec.analysis.mapping import trace_mapping
 from wfcheck.spec.analysis.names import declared_names, resolve_agents
 from wfcheck.spec.analysis.properties import action_pattern, declared_properties, implicit_properties
 from wfcheck.spec.analysis.scope import declare
+from wfcheck.spec.analysis.signatures import argument_list, parameters, result_labels
 from wfcheck.spec.analysis.states import initial_and_finals
 from wfcheck.spec.analysis.unused import report_unused
 from wfcheck.spec.loader import load_text
@@ -181,6 +182,39 @@ def test_a_tool_keeps_its_guard_and_updates_per_outcome_for_the_edges():
     assert t.guard == m.Cmp("<", m.Var("n"), m.Const(3))
     assert t.updates == () and t.outcome_updates["failed"] == ()
     assert t.outcome_updates["ok"] == (m.Assign("n", m.Arith("+", m.Var("n"), m.Const(1))),)
+    assert not sink.diagnostics
+
+
+# ---------------------------------------------------------------- tool signatures
+
+
+def test_result_labels_without_fields_are_the_written_label_and_no_default():
+    labels = label_lattices(parsed("labels confidentiality: public < secret\n"), Sink())
+    sink = Sink()
+    tool = ast.ToolDecl(ast.Ident("t"), returns=(ast.Ident("secret"),))
+    assert result_labels(tool, labels, sink) == (m.Label(1, 0), None, ())
+    assert not sink.diagnostics
+
+
+def test_result_labels_keep_the_first_of_two_fields_of_one_path():
+    labels = label_lattices(parsed("labels confidentiality: public < secret\n"
+                                   "labels integrity: trusted > untrusted\n"), Sink())
+    sink = Sink()
+    tool = ast.ToolDecl(ast.Ident("t"), fields=(
+        ast.ResultField(("a",), (ast.Ident("untrusted"),)), ast.ResultField(("a",), (ast.Ident("secret"),))))
+    returns, default, fields = result_labels(tool, labels, sink)
+    assert [d.code for d in sink.diagnostics] == ["WF306"]
+    assert (default, fields) == (m.Label(0, 1), (m.FieldLabel(("a",), m.Label(0, 0)),))
+    assert returns == m.Label(0, 0)
+
+
+def test_parameters_and_argument_lists():
+    sink = Sink()
+    params = parameters(ast.ToolDecl(ast.Ident("t"), params=(
+        ast.Param("to", ast.Ident("email")), ast.Param("body"))), sink)
+    assert params == (m.Param("to", "email"), m.Param("body"))
+    assert argument_list(None, "t", params, sink) is None
+    assert argument_list((ast.Ident("body"), ast.Ident("to")), "t", params, sink) == ("body", "to")
     assert not sink.diagnostics
 
 

@@ -228,3 +228,11 @@ def test_argument_level_flow_sinks():
 def test_malformed_precise_flow_syntax(text):
     _, diagnostics = parse_text(text, "t.wf")
     assert [d.code for d in diagnostics] == ["WF003"]
+
+
+def test_on_right_after_a_bound_is_the_keyword():
+    """Documented in language.md (Lexical structure): where `on` may start an argument list,
+    it is not read as the name of a state."""
+    _, diagnostics = parse_text("tool t() sink public\non -> off on t\n", "t.wf")
+    assert [d.code for d in diagnostics] == ["WF003"]
+    assert parse_ok("tool t() sink public\nstate on\non -> on on t\n").decls[2].source.name == "on"
