@@ -377,6 +377,8 @@ def _longer(value, kind: str, extra: str, at_end: bool) -> str:
     """`value` inside a longer token: a letter or digit added at one end. A URL is made longer
     at its end (without its trailing `/`), or at its host's start when it has no scheme."""
     value = str(value)
+    if kind == "number" and "." in value and at_end and extra == "0":
+        extra = "7"   # `2016.90` is `2016.9`
     if kind == "url":
         at_end = at_end or "://" in value
         if at_end:

@@ -13,7 +13,7 @@ keys are not looked at. `True`, `False` and `None` carry none.
   argument of 5 to 500 characters, a short one with a digit, the tokens with a digit or
   `@ . / :`, URLs also without their scheme).
 - `id`: the whole value, stripped and lower-cased, however short (`delete_file("13")`).
-- `email`: each e-mail address in the value.
+- `email`: each e-mail address in the value, lower-cased.
 - `url`: each URL (with a scheme, from `www.`, or a bare domain with an optional path),
   without trailing `/` or punctuation, and also without its scheme (`www.` is kept).
 - `iban`: each IBAN (2 letters, 2 digits, 11 to 30 letters or digits, written compact or in
@@ -27,19 +27,21 @@ keys are not looked at. `True`, `False` and `None` carry none.
   the sign is dropped. A number with fewer than `MIN_NUMBER_DIGITS` significant digits (its
   digits from the first non-zero one, trailing fractional zeros dropped: `100` has 3,
   `98.70` 3, `1000` 4, `0.05` 1) does not raise: a short number is never derived by
-  coincidence alone.
+  coincidence alone. A number is matched as a word like any probe, so `1000` is also found
+  in `1000.5`.
 - `date`: each date in the value, in any form `date_tokens` reads (an ISO date, with or
   without a time of day, is the usual one), as its month-day token (`2024-05-01` ->
   `m05d01`). The year is not compared: an injected "the 1st of May" names no year. The
-  time of day never counts. The index appends `date_tokens(text)` to every text it keeps,
-  so that the token is found where the date is mentioned in any form.
+  time of day never counts. An index that matches dates appends `date_tokens(text)` to
+  every text it keeps, so that the token is found where the date is mentioned in any form.
 - `text`: derived only through a distinctive span: (a) the tokens untyped extraction finds
   inside it (a digit or `@ . / :`: e-mails, URLs, IBANs, long numbers), and (b) every
   *shingle*, a run of `SHINGLE_WORDS` consecutive words (maximal runs of letters and
   digits), matched as those words in that order separated by anything but letters and
   digits (`phrase`). A two-word subject (`feedback scores`) never raises a label; a sentence
   copied from a web page does.
-- `pattern`: each match of the parameter's regular expression in the value, lower-cased.
+- `pattern`: each match of the parameter's regular expression in the value (matched as
+  written, case-sensitively unless the pattern says `(?i)`), lower-cased.
 
 Matching (`occurs`): a probe is found in a text (lower-cased) as a whole word
 (`provenance.holds`: it cuts no run of letters and digits in two), a shingle as its word
