@@ -1,0 +1,169 @@
+"""The parts of a structured tool result and their labels, for `--precision values` with
+per-field labels (`FieldLabel`): an attacker who controls one field of a result (a
+transaction's subject, an event's description) then taints only the values of that field.
+
+The result's text is read as JSON, else as a Python literal (what `str()` of a dict or a
+list prints, as AgentDojo's dict results are), else as YAML (composed into nodes, never
+constructed: no tag is acted on), and walked. Every leaf, a string or a number, and every
+key of a mapping (keys may be content: hotel names, e-mail addresses) is a value of the
+result, in document order; booleans and null carry none (in YAML: the plain scalars
+`true`, `false`, `null`, `~` and the empty one, in the core schema's cases). Scalars keep
+the text they were written with: numbers and YAML timestamps are not converted (`100.0`
+stays `100.0`), and a repeated YAML key keeps both its values.
+
+A leaf's path is the keys from the top to it; lists are transparent at any depth (a key
+names that field in every record of a list). A key has the path of the field it names,
+and so the same label as a plain value under it. A `FieldLabel` path covers a leaf's path
+when it is a prefix of it, `*` standing for any one key. The leaf's label is that of the
+most specific covering path: the longest, then the one with fewer `*`, then the one whose
+first `*` comes later (`a.*` before `*.b`); else the tool's `default`. Of a path declared
+twice, the first declaration counts.
+
+The labels assume the result was written by its tool's serializer, so that an attacker
+controls the values of fields, not the structure: text that an attacker wrote whole can
+claim any field, so such a tool is labelled as a whole.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from functools import lru_cache
+
+import yaml
+
+from wfcheck.spec.model import FieldLabel, Label
+
+Parts = tuple[tuple[Label, str], ...]
+
+
+def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
+                default: Label) -> tuple[Parts | None, str | None]:
+    """The values of a tool's result grouped by label: (label, its values joined by newlines,
+    in document order), labels in the order they first occur; and no problem. A blank result
+    has no parts. A result that is not structured (it does not parse, or it is a bare scalar
+    such as `None`, a number or prose) gives None and the problem, for a warning: the caller
+    labels it as a whole."""
+    if not result_text.strip():
+        return (), None
+    data, problem = _parse(result_text)
+    if problem is not None:
+        return None, problem
+    if not isinstance(data, (dict, list, tuple, set, frozenset, yaml.MappingNode, yaml.SequenceNode)):
+        return None, _NOT_A_STRUCTURE
+    try:
+        labelled = _leaves(data, _rules(tuple(fields), default), 2 * len(result_text) + 16)
+    except _NotStructured as error:
+        return None, str(error)
+    return tuple((label, "\n".join(texts)) for label, texts in labelled.items()), None
+
+
+# ---------------------------------------------------------------- reading
+
+_NOT_A_STRUCTURE = "the result is not a record or a list"
+
+# YAML is composed, not constructed: its nodes keep every scalar's text as written (a number
+# or a timestamp is not converted) and every key of a mapping, even a repeated one; and
+# composing costs less. The C parser when it is at hand.
+_YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+# A line that begins a block sequence item or a mapping key: without one (and without a
+# flow collection at the start), a text is not a YAML structure, and YAML is not tried.
+_YAML_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t]|$)|[^\s#][^\n]*?:(?:[ \t]|$))", re.MULTILINE)
+
+
+def _parse(text: str):
+    """(the parsed result: Python values or a YAML node, None), or (None, the problem)."""
+    start = text.lstrip()[:1]
+    if start in ("{", "["):
+        try:
+            return json.loads(text, parse_int=str, parse_float=str, parse_constant=str), None
+        except (ValueError, RecursionError):
+            pass
+        try:
+            return ast.literal_eval(text.strip()), None
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass
+    elif not _YAML_LINE.search(text):
+        return None, _NOT_A_STRUCTURE
+    try:
+        return yaml.compose(text, Loader=_YAML_LOADER), None
+    except (yaml.YAMLError, ValueError, RecursionError):   # ValueError: text UTF-8 cannot encode
+        return None, "the result does not parse as JSON, a Python literal or YAML"
+
+
+# ---------------------------------------------------------------- labelling
+
+
+@lru_cache(maxsize=256)
+def _rules(fields: tuple[FieldLabel, ...], default: Label):
+    """The label of a path, from the fields, most specific first (cached per result)."""
+    ordered = sorted(fields, key=_specificity, reverse=True)   # stable: the first of equals
+    cache: dict[tuple[str, ...], Label] = {}
+
+    def label(path: tuple[str, ...]) -> Label:
+        found = cache.get(path)
+        if found is None:
+            found = next((f.label for f in ordered if _covers(f.path, path)), default)
+            if len(cache) < 4096:
+                cache[path] = found
+        return found
+
+    return label
+
+
+def _specificity(field: FieldLabel):
+    return len(field.path), -field.path.count("*"), tuple(key != "*" for key in field.path)
+
+
+def _covers(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    return len(pattern) <= len(path) and all(p == "*" or p == k for p, k in zip(pattern, path))
+
+
+class _NotStructured(Exception):
+    pass
+
+
+def _leaves(data, label, budget: int) -> dict[Label, list[str]]:
+    """Label -> the texts of its leaves and keys, in document order. Raises _NotStructured
+    after `budget` nodes (YAML aliases can make a small text a huge or cyclic structure)
+    and at a key that is not a scalar."""
+    out: dict[Label, list[str]] = {}
+    stack = [(data, ())]
+    while stack:
+        budget -= 1
+        if budget < 0:
+            raise _NotStructured("the result's YAML aliases expand beyond its text")
+        item, path = stack.pop()
+        if isinstance(item, (dict, yaml.MappingNode)):
+            entries = []
+            for key, value in (item.items() if isinstance(item, dict) else item.value):
+                if isinstance(key, yaml.Node):
+                    if not isinstance(key, yaml.ScalarNode):
+                        raise _NotStructured("the result has a key that is not a scalar")
+                    field = path + (key.value,)
+                else:
+                    field = path + (str(key),)
+                entries += ((key, field), (value, field))   # a key has its field's path
+            stack.extend(reversed(entries))
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend((value, path) for value in reversed(list(item)))
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend((value, path) for value in reversed(item.value))
+        else:
+            text = _text(item)
+            if text:
+                out.setdefault(label(path), []).append(text)
+    return out
+
+
+# YAML's plain scalars that are not text (the core schema's booleans and null).
+_NOT_TEXT = frozenset(("", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"))
+
+
+def _text(item) -> str | None:
+    """A leaf's text; None for a boolean or null."""
+    if isinstance(item, yaml.ScalarNode):
+        return None if not item.style and item.value in _NOT_TEXT else item.value   # plain: no style
+    if item is None or isinstance(item, bool):
+        return None
+    return item if isinstance(item, str) else str(item)
