@@ -9,7 +9,6 @@ from .complete import describe, initial_config, successor
 from .encode import Encoding
 
 TRANSITION_GRAIN = 4   # BMC steps that share one transition term
-QUERY_MODE = "assumptions"   # BMC queries: "push" (push/pop) or "assumptions"
 
 
 class Bmc:
@@ -66,13 +65,8 @@ class Bmc:
         return {enc.targets[n] for n in self.allowed[k - 1]}
 
     def _query(self, condition, budget: Budget):
-        if QUERY_MODE == "push":
-            self.solver.push()
-            self.solver.add(condition)
-            result = solve(self.solver, budget)
-            model = self.solver.model() if result == z3.sat else None
-            self.solver.pop()
-            return result, model
+        """Ask for `condition` under an assumption literal, retired afterwards, so that
+        what z3 learns answering it is kept (docs/encoding.md, measurement G)."""
         self._queries += 1
         active = z3.Bool(f"#query.{self._queries}")
         self.solver.add(z3.Implies(active, condition))

@@ -26,7 +26,7 @@ from wfcheck.spec import model as m
 from wfcheck.spec import system as s
 
 from .translate import Translator, variables_of
-from .values import CHOICE, PC, Values, index_range, index_sort, index_value
+from .values import CHOICE, PC, Values, index_range
 
 
 class SystemTerms:
@@ -38,9 +38,8 @@ class SystemTerms:
         self.system = system
         self.values = Values(system)
         self.translate = Translator(self.values)
-        self.pc_sort = index_sort(len(self.values.states))
-        self.cur: dict[str, z3.ExprRef] = {PC: z3.Const(PC, self.pc_sort)}
-        self.nxt: dict[str, z3.ExprRef] = {PC: z3.Const(PC + "'", self.pc_sort)}
+        self.cur: dict[str, z3.ExprRef] = {PC: z3.Int(PC)}
+        self.nxt: dict[str, z3.ExprRef] = {PC: z3.Int(PC + "'")}
         self._cache: dict[object, z3.ExprRef] = {}
         self._fixed: dict[tuple[int, str], z3.ExprRef] = {}   # (id of an SExpr of `system`, state)
         self._bodies: dict[int, z3.BoolRef] = {}               # step index -> `body`
@@ -73,7 +72,7 @@ class SystemTerms:
         found = self._fixed.get(key)
         if found is None:
             pc = self.cur[PC]
-            found = z3.substitute(self.term(e), (pc, index_value(self.values.state_index[state], pc.sort())))
+            found = z3.substitute(self.term(e), (pc, z3.IntVal(self.values.state_index[state])))
             self._fixed[key] = found
         return found
 
@@ -117,7 +116,7 @@ class Encoding:
         names = {v.name for v in self.vars}
         self.choices = self._choices(names)
         values = terms.values
-        cur, nxt = terms.cur, terms.nxt
+        cur = terms.cur
         self.sources = [values.state_index[c.step.source] for c in self.choices]
         self.targets = [values.state_index[c.step.target] for c in self.choices]
         # Domains of every variable in a frame (every reachable configuration satisfies them).
@@ -131,7 +130,7 @@ class Encoding:
         for number, c in enumerate(self.choices):
             for name, value in self._assigns(c.step, names):
                 self._updates[name].setdefault(value, []).append(number)
-        self.choice = z3.Const(CHOICE, index_sort(len(self.choices)))
+        self.choice = z3.Int(CHOICE)
         self.selectors = [z3.Bool(f"{CHOICE}.{n}") for n in range(len(self.choices))]
         self._guarded = [z3.Implies(sel, body) for sel, body in zip(self.selectors, self._bodies)]
         self.state_bad = terms.term(check.state_bad)
@@ -162,7 +161,7 @@ class Encoding:
             return everywhere
         term, pc = self.terms.term(state_bad), self.terms.cur[PC]
         return {i for i in everywhere
-                if not z3.is_false(z3.simplify(z3.substitute(term, (pc, index_value(i, pc.sort())))))}
+                if not z3.is_false(z3.simplify(z3.substitute(term, (pc, z3.IntVal(i)))))}
 
     def enabled(self, steps) -> tuple[z3.BoolRef, set[int]]:
         """Some step of `steps` (indices) is enabled: a template over cur; and the
@@ -275,7 +274,7 @@ class Encoding:
     # ------------------------------------------------------------ frames
     def frame(self, tag: str) -> dict[str, z3.ExprRef]:
         """Fresh constants for one configuration."""
-        out = {PC: z3.Const(f"{PC}@{tag}", self.terms.pc_sort)}
+        out = {PC: z3.Int(f"{PC}@{tag}")}
         for var in self.vars:
             out[var.name] = z3.Const(f"{var.name}@{tag}", self.terms.values.sort(var.sort))
         return out

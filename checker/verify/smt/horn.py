@@ -10,7 +10,7 @@ import z3
 
 from .encode import Encoding
 from .subterms import free_constants
-from .values import PC, index_value
+from .values import PC
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
     extra: list[z3.ExprRef] = []
     if l2s:
         saved = z3.Bool("l2s.saved")
-        copy_pc = z3.Const(f"l2s.copy.{PC}", pc.sort())
+        copy_pc = z3.Int(f"l2s.copy.{PC}")
         copies = [z3.Const(f"l2s.copy.{v.name}", values.sort(v.sort)) for v in tracked]
         extra = [saved, copy_pc] + copies
     args = data + extra
@@ -134,10 +134,10 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
     clauses: list[Clause] = []
 
     def fix(term, state: str):
-        return z3.substitute(term, (pc, index_value(values.state_index[state], pc.sort())))
+        return z3.substitute(term, (pc, z3.IntVal(values.state_index[state])))
 
     def pc_value(state: str):
-        return index_value(values.state_index[state], pc.sort())
+        return z3.IntVal(values.state_index[state])
 
     def untracked(parts) -> list:
         """(constant, values) of the untracked variables the terms read."""

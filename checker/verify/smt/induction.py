@@ -20,7 +20,7 @@ class Induction:
 
     def _frame(self, k: int) -> dict:
         frame = self.enc.frame(f"i{k}")
-        frame["choice"] = z3.Const(f"choice@i{k}", self.enc.choice.sort())
+        frame["choice"] = z3.Int(f"choice@i{k}")
         return frame
 
     def _at(self, term, frame, after=None):

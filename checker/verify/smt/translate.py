@@ -8,7 +8,7 @@ import z3
 from wfcheck.spec import model as m
 from wfcheck.spec import system as s
 
-from .values import LEVEL_ENCODING, PC, Values
+from .values import PC, Values
 
 _CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
         ">": operator.gt, ">=": operator.ge}
@@ -68,12 +68,11 @@ class Translator:
             return value(table[left.index][right.index])
         a, b = self(left, env), self(right, env)
         if lattice.is_chain:
-            le = z3.ULE if LEVEL_ENCODING == "bv" else (lambda x, y: x <= y)
             if isinstance(e, s.Join):
-                return z3.If(le(b, a), a, b)
+                return z3.If(z3.ULE(b, a), a, b)
             if isinstance(e, s.Meet):
-                return z3.If(le(a, b), a, b)
-            return le(a, b)
+                return z3.If(z3.ULE(a, b), a, b)
+            return z3.ULE(a, b)
         n = len(lattice.levels)
         if isinstance(right, s.Level):
             return _lookup(a, [value(table[i][right.index]) for i in range(n)])

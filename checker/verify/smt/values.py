@@ -13,41 +13,25 @@ from wfcheck.spec import system as s
 
 PC = "state"      # the name of the control-state term (as in `Interpreter.describe`)
 CHOICE = "#step"  # the term that says which choice a step takes (no variable has a `#`)
-INDEX_ENCODING = "int"  # control state and choice: "bv" (bit-vectors) or "int"
-LEVEL_ENCODING = "bv"   # label levels: "int" or "bv" (bit-vectors)
-ENUM_ENCODING = "bv"    # enum members: "int" or "bv"
-
-
-def index_sort(count: int) -> z3.SortRef:
-    """The sort of an index into `count` things (control states, choices)."""
-    if INDEX_ENCODING == "int":
-        return z3.IntSort()
-    return z3.BitVecSort(max(1, (count - 1).bit_length()))
 
 
 def index_range(term: z3.ExprRef, count: int) -> z3.BoolRef:
-    """`term` is one of 0 .. count - 1."""
-    if INDEX_ENCODING == "int":
-        return z3.And(term >= 0, term < count)
-    if count == 1 << term.size():
-        return z3.BoolVal(True)
-    return z3.ULT(term, count)
+    """`term` (an Int: a control state or a choice) is one of 0 .. count - 1."""
+    return z3.And(term >= 0, term < count)
 
 
-def index_value(i: int, sort: z3.SortRef) -> z3.ExprRef:
-    return z3.IntVal(i) if sort == z3.IntSort() else z3.BitVecVal(i, sort)
+def bits(count: int) -> z3.SortRef:
+    """The bit-vector sort of an index into `count` things (enum members, label levels)."""
+    return z3.BitVecSort(max(1, (count - 1).bit_length()))
 
 
 def symbol_sort(kind: str, values: tuple) -> z3.SortRef:
     """The z3 sort of a certificate symbol (`Certificate.symbols`): as `Values.sort`
     encodes the variable it stands for."""
-    if kind == "state":
-        return index_sort(len(values))
     if kind == "bool":
         return z3.BoolSort()
-    encoding = {"enum": ENUM_ENCODING, "level": LEVEL_ENCODING}.get(kind)
-    if encoding == "bv":
-        return z3.BitVecSort(max(1, (len(values) - 1).bit_length()))
+    if kind in ("enum", "level"):
+        return bits(len(values))
     return z3.IntSort()
 
 
@@ -70,28 +54,24 @@ class Values:
         """The z3 sort of a variable's sort."""
         if isinstance(sort, m.BoolSort):
             return z3.BoolSort()
-        if isinstance(sort, s.LevelSort) and LEVEL_ENCODING == "bv":
+        if isinstance(sort, s.LevelSort):
             return self.level_sort(sort.dimension)
-        if isinstance(sort, m.EnumSort) and ENUM_ENCODING == "bv":
-            return z3.BitVecSort(max(1, (len(sort.members) - 1).bit_length()))
+        if isinstance(sort, m.EnumSort):
+            return bits(len(sort.members))
         return z3.IntSort()
 
     def level_sort(self, dimension: str) -> z3.SortRef:
-        return z3.BitVecSort(max(1, self.system.lattice(dimension).top.bit_length()))
+        return bits(len(self.system.lattice(dimension).levels))
 
     def level(self, dimension: str, index: int) -> z3.ExprRef:
-        if LEVEL_ENCODING == "bv":
-            return z3.BitVecVal(index, self.level_sort(dimension))
-        return z3.IntVal(index)
+        return z3.BitVecVal(index, self.level_sort(dimension))
 
     def constant(self, value) -> z3.ExprRef:
         if isinstance(value, bool):
             return z3.BoolVal(value)
         if isinstance(value, int):
             return z3.IntVal(value)
-        if ENUM_ENCODING == "bv":
-            return z3.BitVecVal(self.member_index[value], self.sort(self.member_sort[value]))
-        return z3.IntVal(self.member_index[value])
+        return z3.BitVecVal(self.member_index[value], self.sort(self.member_sort[value]))
 
     def encode(self, var: s.SysVar, value) -> z3.ExprRef:
         """A configuration value (levels as indices, enums as names) as a z3 constant."""
@@ -113,16 +93,12 @@ class Values:
         sort = var.sort
         if isinstance(sort, m.BoolSort):
             return None
-        if isinstance(sort, m.IntSort):
-            low, high = sort.low, sort.high
-        elif isinstance(sort, m.EnumSort):
-            low, high = 0, len(sort.members) - 1
-            if ENUM_ENCODING == "bv":
-                return None if high + 1 == 1 << self.sort(sort).size() else z3.ULE(term, high)
-        else:
-            low, high = 0, self.system.lattice(sort.dimension).top
-            if LEVEL_ENCODING == "bv":
-                return z3.ULE(term, high)
+        if isinstance(sort, m.EnumSort):
+            high = len(sort.members) - 1
+            return None if high + 1 == 1 << self.sort(sort).size() else z3.ULE(term, high)
+        if isinstance(sort, s.LevelSort):
+            return z3.ULE(term, self.system.lattice(sort.dimension).top)
+        low, high = sort.low, sort.high
         return z3.And(term >= low, term <= high) if low != high else term == low
 
     def all_values(self, var: s.SysVar) -> tuple:
