@@ -25,7 +25,7 @@ import z3
 from wfcheck.spec import model as m
 from wfcheck.spec import system as s
 
-from .translate import Translator, variables_of
+from .translate import Translator
 from .values import CHOICE, PC, Values, index_range
 
 
@@ -37,17 +37,16 @@ class SystemTerms:
     def __init__(self, system: s.System) -> None:
         self.system = system
         self.values = Values(system)
-        self.translate = Translator(self.values)
         self.cur: dict[str, z3.ExprRef] = {PC: z3.Int(PC)}
         self.nxt: dict[str, z3.ExprRef] = {PC: z3.Int(PC + "'")}
+        self.translate = Translator(self.values, self.cur)   # `declare` adds to `cur`
         self._cache: dict[object, z3.ExprRef] = {}
         self._fixed: dict[tuple[int, str], z3.ExprRef] = {}   # (id of an SExpr of `system`, state)
         self._bodies: dict[int, z3.BoolRef] = {}               # step index -> `body`
         self.var_by_name = {v.name: v for v in system.vars}
         self.guard_vars: set[str] = set()
         for step in system.steps:
-            variables_of(step.guard, self.guard_vars)
-            variables_of(step.range_ok, self.guard_vars)
+            self.guard_vars |= s.free_vars(step.guard) | s.free_vars(step.range_ok)
 
     def declare(self, var: s.SysVar) -> None:
         if var.name not in self.cur:
@@ -82,7 +81,7 @@ class SystemTerms:
             return self.values.constant(e.value)
         found = self._cache.get(e)
         if found is None:
-            found = self._cache[e] = self.translate(e, self.cur)
+            found = self._cache[e] = self.translate(e)
         return found
 
 
@@ -157,7 +156,7 @@ class Encoding:
         if state_bad == s.FALSE:
             return set()
         everywhere = set(range(len(self.terms.values.states)))
-        if not _mentions_at(state_bad):
+        if not s.mentions_state(state_bad):
             return everywhere
         term, pc = self.terms.term(state_bad), self.terms.cur[PC]
         return {i for i in everywhere
@@ -174,31 +173,30 @@ class Encoding:
 
     # ------------------------------------------------------------ slicing
     def _cone(self, all_vars) -> tuple[s.SysVar, ...]:
-        needed: set[str] = set(self.terms.guard_vars)
-        variables_of(self.check.state_bad, needed)
-        for bad in self.check.step_bad.values():
-            variables_of(bad, needed)
-        needed = self._closure(needed)
+        needed = self._closure(self.terms.guard_vars | self._bad_vars())
         return tuple(v for v in all_vars if v.name in needed)
 
     def core(self) -> set[str]:
         """The variables the bad conditions read, closed under "is computed from", but
         without those only guards read: what a localization abstraction keeps."""
-        needed: set[str] = set()
-        variables_of(self.check.state_bad, needed)
+        return self._closure(self._bad_vars())
+
+    def _bad_vars(self) -> set[str]:
+        """The variables the bad conditions read."""
+        out = set(s.free_vars(self.check.state_bad))
         for bad in self.check.step_bad.values():
-            variables_of(bad, needed)
-        return self._closure(needed)
+            out |= s.free_vars(bad)
+        return out
 
     def _closure(self, needed: set[str]) -> set[str]:
         sources: dict[str, set[str]] = {}
         for step in self.terms.system.steps:
             for name, value in step.assigns:
                 if value is not None:
-                    variables_of(value, sources.setdefault(name, set()))
+                    sources.setdefault(name, set()).update(s.free_vars(value))
         for assigns in self.check.monitor_assigns.values():
             for name, value in assigns:
-                variables_of(value, sources.setdefault(name, set()))
+                sources.setdefault(name, set()).update(s.free_vars(value))
         work = list(needed)
         while work:
             for name in sources.get(work.pop(), ()):
@@ -302,17 +300,3 @@ class Encoding:
         for var in self.vars:
             out[var.name] = values.decode(var, model.eval(frame[var.name], model_completion=True))
         return out
-
-
-def _mentions_at(e) -> bool:
-    if isinstance(e, m.At):
-        return True
-    if isinstance(e, m.Not):
-        return _mentions_at(e.operand)
-    if isinstance(e, (m.And, m.Or)):
-        return any(_mentions_at(o) for o in e.operands)
-    if isinstance(e, (m.Cmp, m.Arith, s.Join, s.Meet, s.Leq)):
-        return _mentions_at(e.left) or _mentions_at(e.right)
-    if isinstance(e, s.Ite):
-        return _mentions_at(e.cond) or _mentions_at(e.then) or _mentions_at(e.other)
-    return False

@@ -14,51 +14,55 @@ _CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.l
         ">": operator.gt, ">=": operator.ge}
 
 
-class Translator:
-    """SExpr -> z3 term over an environment {variable name: term, PC: term}.
+class Translator(s.Fold):
+    """SExpr -> z3 term over `env` {variable name: term, PC: term}.
 
     A mirror of spec/semantics._PyTranslator: `At` compares the control state, `Level` is
     its index, `Join`/`Meet`/`Leq` read the lattice tables (max/min/<= on a chain, where
     the index order is the lattice order)."""
 
-    def __init__(self, values: Values) -> None:
+    def __init__(self, values: Values, env: dict[str, z3.ExprRef]) -> None:
         self.values = values
         self.system = values.system
+        self.env = env
 
-    def __call__(self, e, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
-        if isinstance(e, m.Const):
-            return self.values.constant(e.value)
-        if isinstance(e, m.Var):
-            return env[e.name]
-        if isinstance(e, m.At):
-            return env[PC] == self.values.state_index[e.state]
-        if isinstance(e, m.Not):
-            return z3.Not(self(e.operand, env))
-        if isinstance(e, m.And):
-            return z3.And([self(o, env) for o in e.operands]) if e.operands else z3.BoolVal(True)
-        if isinstance(e, m.Or):
-            return z3.Or([self(o, env) for o in e.operands]) if e.operands else z3.BoolVal(False)
-        if isinstance(e, m.Cmp):
-            return _CMP[e.op](self(e.left, env), self(e.right, env))
-        if isinstance(e, m.Arith):
-            left, right = self(e.left, env), self(e.right, env)
-            return left + right if e.op == "+" else left - right
-        if isinstance(e, s.Ite):
-            return z3.If(self(e.cond, env), self(e.then, env), self(e.other, env))
-        if isinstance(e, s.Level):
-            return self.values.level(e.dimension, e.index)
-        if isinstance(e, (s.Join, s.Meet, s.Leq)):
-            return self._lattice(e, env)
-        raise TypeError(f"cannot translate {e!r}")  # pragma: no cover
+    def on_const(self, e):
+        return self.values.constant(e.value)
 
-    def _lattice(self, e, env) -> z3.ExprRef:
+    def on_var(self, e):
+        return self.env[e.name]
+
+    def on_at(self, e):
+        return self.env[PC] == self.values.state_index[e.state]
+
+    def on_not(self, e, operand):
+        return z3.Not(operand)
+
+    def on_and(self, e, *operands):
+        return z3.And(list(operands)) if operands else z3.BoolVal(True)
+
+    def on_or(self, e, *operands):
+        return z3.Or(list(operands)) if operands else z3.BoolVal(False)
+
+    def on_cmp(self, e, left, right):
+        return _CMP[e.op](left, right)
+
+    def on_arith(self, e, left, right):
+        return left + right if e.op == "+" else left - right
+
+    def on_ite(self, e, cond, then, other):
+        return z3.If(cond, then, other)
+
+    def on_level(self, e):
+        return self.values.level(e.dimension, e.index)
+
+    def on_join(self, e, a, b):
+        """Join, Meet and Leq: the table entry of two constant levels; on a chain an
+        unsigned comparison; otherwise a look-up, in one dimension when one side is a
+        constant level (as it is in most label updates)."""
         lattice = self.system.lattice(e.dimension)
-        if isinstance(e, s.Join):
-            table = lattice.join_table
-        elif isinstance(e, s.Meet):
-            table = lattice.meet_table
-        else:
-            table = lattice.leq_table
+        table, on_chain = _LATTICE_OPS[type(e)]
+        table = table(lattice)
         left, right = e.left, e.right
 
         def value(v) -> z3.ExprRef:
@@ -66,19 +70,24 @@ class Translator:
 
         if isinstance(left, s.Level) and isinstance(right, s.Level):
             return value(table[left.index][right.index])
-        a, b = self(left, env), self(right, env)
         if lattice.is_chain:
-            if isinstance(e, s.Join):
-                return z3.If(z3.ULE(b, a), a, b)
-            if isinstance(e, s.Meet):
-                return z3.If(z3.ULE(a, b), a, b)
-            return z3.ULE(a, b)
+            return on_chain(a, b)
         n = len(lattice.levels)
         if isinstance(right, s.Level):
             return _lookup(a, [value(table[i][right.index]) for i in range(n)])
         if isinstance(left, s.Level):
             return _lookup(b, [value(table[left.index][j]) for j in range(n)])
         return _lookup(a, [_lookup(b, [value(table[i][j]) for j in range(n)]) for i in range(n)])
+
+    on_meet = on_leq = on_join
+
+
+# per lattice operation: its table, and its term on a chain
+_LATTICE_OPS = {
+    s.Join: (lambda lattice: lattice.join_table, lambda a, b: z3.If(z3.ULE(b, a), a, b)),
+    s.Meet: (lambda lattice: lattice.meet_table, lambda a, b: z3.If(z3.ULE(a, b), a, b)),
+    s.Leq: (lambda lattice: lattice.leq_table, z3.ULE),
+}
 
 
 def _lookup(index: z3.ExprRef, cases: list[z3.ExprRef]) -> z3.ExprRef:
@@ -87,25 +96,6 @@ def _lookup(index: z3.ExprRef, cases: list[z3.ExprRef]) -> z3.ExprRef:
     for i in range(len(cases) - 2, -1, -1):
         result = z3.If(index == i, cases[i], result)
     return result
-
-
-def variables_of(e, out: set[str]) -> set[str]:
-    """The variable names an expression reads."""
-    if isinstance(e, m.Var):
-        out.add(e.name)
-    elif isinstance(e, m.Not):
-        variables_of(e.operand, out)
-    elif isinstance(e, (m.And, m.Or)):
-        for o in e.operands:
-            variables_of(o, out)
-    elif isinstance(e, (m.Cmp, m.Arith, s.Join, s.Meet, s.Leq)):
-        variables_of(e.left, out)
-        variables_of(e.right, out)
-    elif isinstance(e, s.Ite):
-        variables_of(e.cond, out)
-        variables_of(e.then, out)
-        variables_of(e.other, out)
-    return out
 
 
 def evaluate(e, env: dict, system: s.System):
