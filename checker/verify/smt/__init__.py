@@ -15,7 +15,7 @@ Verdicts claim no more than was shown:
 lasso, and a proof goes through the liveness-to-safety reduction (Biere, Artho, Schuppan
 2002). The modules, in the order a property meets them: values.py and translate.py (z3
 terms), encode.py (the encoding of one check), budget.py (time), bmc.py, induction.py,
-horn.py and spacer.py, simulate.py, complete.py (full configurations of a run),
+horn.py and spacer.py, simulate.py, concrete.py (the check through the interpreter),
 certificate.py, search.py (the schedule), decide.py (the verdict). The choices made, with
 their measurements, are in docs/encoding.md.
 """

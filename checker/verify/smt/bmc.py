@@ -5,7 +5,7 @@ import z3
 
 from ..result import VIOLATED, Run
 from .budget import Budget, solve
-from .complete import describe, initial_config, successor
+from .concrete import concrete_check
 from .encode import Encoding
 
 TRANSITION_GRAIN = 4   # BMC steps that share one transition term
@@ -171,34 +171,31 @@ class Bmc:
                 return self.enc.choices[n]
         raise AssertionError("no step chosen")  # pragma: no cover
 
-    def _walk(self, model, first: int, last: int, config: dict) -> tuple[list, list]:
-        """Full raw configurations from frame `first` (given) to `last`, and the steps."""
-        enc = self.enc
-        system, check = enc.terms.system, enc.check
-        raw, edges = [config], []
+    def _walk(self, model, first: int, last: int, config: tuple) -> tuple[list, list]:
+        """Full configurations (the interpreter's) from frame `first` (given) to `last`, and
+        the steps."""
+        concrete = concrete_check(self.enc)
+        configs, edges = [config], []
         for i in range(first, last):
             step = self._choice(model, i).step
-            config = successor(system, check, enc.terms.values, config, step,
-                               enc.read(model, self.frames[i + 1]))
-            raw.append(config)
+            config = concrete.follow(config, step, self.enc.read(model, self.frames[i + 1]))
+            configs.append(config)
             edges.append(step.index)
-        return raw, edges
+        return configs, edges
 
     def _state_run(self, model: z3.ModelRef, k: int) -> Run:
         """k steps to a bad configuration."""
-        system, check = self.enc.terms.system, self.enc.check
-        raw, edges = self._walk(model, 0, k, initial_config(system, check))
-        return Run(tuple(edges), tuple(describe(system, check, c) for c in raw))
+        concrete = concrete_check(self.enc)
+        return concrete.run(*self._walk(model, 0, k, concrete.interp.initial()))
 
     def _step_run(self, model: z3.ModelRef, k: int) -> Run:
         """k - 1 steps, then a k-th step that violates the property."""
         enc = self.enc
-        system, check = enc.terms.system, enc.check
-        raw, edges = self._walk(model, 0, k - 1, initial_config(system, check))
-        configs = tuple(describe(system, check, c) for c in raw)
+        concrete = concrete_check(enc)
+        configs, edges = self._walk(model, 0, k - 1, concrete.interp.initial())
         for number, bad in enc.step_bad:
             if z3.is_true(model.eval(enc.at(bad, self.frames[k - 1]), model_completion=True)):
-                return Run(tuple(edges) + (enc.choices[number].step.index,), configs, bad_step=True)
+                return concrete.run(configs, edges + [enc.choices[number].step.index], bad_step=True)
         raise AssertionError("the solver's model has no bad step")  # pragma: no cover
 
     def _lasso_run(self, model: z3.ModelRef, k: int) -> Run:
@@ -206,11 +203,11 @@ class Bmc:
         configuration; variables outside the cone follow it deterministically, so going
         round often enough repeats the whole configuration."""
         enc = self.enc
-        system, check = enc.terms.system, enc.check
+        concrete = concrete_check(enc)
         j = next(j for j in range(k) if z3.is_true(model.eval(
             z3.And([enc.same(self.frames[j], self.frames[k])] + self.nonfinal[j:k + 1]),
             model_completion=True)))
-        configs, edges = self._walk(model, 0, j, initial_config(system, check))
+        configs, edges = self._walk(model, 0, j, concrete.interp.initial())
         boundaries = [configs[-1]]
         while True:
             loop_configs, loop_edges = self._walk(model, j, k, boundaries[-1])
@@ -220,4 +217,4 @@ class Bmc:
                 start = j + boundaries.index(loop_configs[-1]) * (k - j)
                 break
             boundaries.append(loop_configs[-1])
-        return Run(tuple(edges), tuple(describe(system, check, c) for c in configs), loop_start=start)
+        return concrete.run(configs, edges, loop_start=start)

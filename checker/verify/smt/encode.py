@@ -13,7 +13,7 @@ Only the variables in the *cone of influence* of the property are encoded: those
 conditions, any step's guard or range condition read, closed under "is computed from".
 The others cannot change which steps are possible or whether the property fails, so a
 counterexample found without them is completed afterwards by running the skipped updates
-concretely (complete.py). Steps that look the same inside the cone are merged into one
+through the interpreter (concrete.py). Steps that look the same inside the cone are merged into one
 *choice* (same source, target, guard, range condition, in-cone updates, bad condition).
 """
 from __future__ import annotations
@@ -40,10 +40,10 @@ class SystemTerms:
         self.cur: dict[str, z3.ExprRef] = {PC: z3.Int(PC)}
         self.nxt: dict[str, z3.ExprRef] = {PC: z3.Int(PC + "'")}
         self.translate = Translator(self.values, self.cur)   # `declare` adds to `cur`
-        self._cache: dict[object, z3.ExprRef] = {}
+        self.cache: dict = {}   # for the engines: what they derive from the system once
+        self._terms: dict[object, z3.ExprRef] = {}             # SExpr -> `term`
         self._fixed: dict[tuple[int, str], z3.ExprRef] = {}   # (id of an SExpr of `system`, state)
         self._bodies: dict[int, z3.BoolRef] = {}               # step index -> `body`
-        self.var_by_name = {v.name: v for v in system.vars}
         self.guard_vars: set[str] = set()
         for step in system.steps:
             self.guard_vars |= s.free_vars(step.guard) | s.free_vars(step.range_ok)
@@ -52,7 +52,6 @@ class SystemTerms:
         if var.name not in self.cur:
             self.cur[var.name] = z3.Const(var.name, self.values.sort(var.sort))
             self.nxt[var.name] = z3.Const(var.name + "'", self.values.sort(var.sort))
-            self.var_by_name.setdefault(var.name, var)
 
     def body(self, step: s.Step) -> z3.BoolRef:
         """`step` is enabled, has a successor, and leads to its target: over cur and nxt."""
@@ -79,9 +78,9 @@ class SystemTerms:
         """`e` over the current-state template constants."""
         if isinstance(e, m.Const):  # not cached: Const(1) == Const(True) as dataclasses
             return self.values.constant(e.value)
-        found = self._cache.get(e)
+        found = self._terms.get(e)
         if found is None:
-            found = self._cache[e] = self.translate(e)
+            found = self._terms[e] = self.translate(e)
         return found
 
 
@@ -127,7 +126,7 @@ class Encoding:
         self._bodies = [terms.body(c.step) for c in self.choices]
         self._updates: dict[str, dict] = {v.name: {} for v in self.vars}  # name -> rhs -> [choice]
         for number, c in enumerate(self.choices):
-            for name, value in self._assigns(c.step, names):
+            for name, value in self.assigns(c.step, names):
                 self._updates[name].setdefault(value, []).append(number)
         self.choice = z3.Int(CHOICE)
         self.selectors = [z3.Bool(f"{CHOICE}.{n}") for n in range(len(self.choices))]
@@ -205,7 +204,8 @@ class Encoding:
                     work.append(name)
         return needed
 
-    def _assigns(self, step: s.Step, names: set[str]) -> tuple:
+    def assigns(self, step: s.Step, names: set[str]) -> tuple:
+        """The updates of `step` and of the check's monitors to the variables `names`."""
         assigned = [(n, v) for n, v in step.assigns if n in names]
         assigned += [(n, v) for n, v in self.check.monitor_assigns.get(step.index, ()) if n in names]
         return tuple(sorted(assigned, key=lambda a: a[0]))
@@ -214,7 +214,7 @@ class Encoding:
         groups: dict[tuple, list[s.Step]] = {}
         for step in self.terms.system.steps:
             key = (step.source, step.target, step.guard, step.range_ok,
-                   self._assigns(step, names), self.check.step_bad.get(step.index))
+                   self.assigns(step, names), self.check.step_bad.get(step.index))
             groups.setdefault(key, []).append(step)
         return [Choice(tuple(g)) for g in groups.values()]
 

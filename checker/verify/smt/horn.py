@@ -156,7 +156,7 @@ def horn(enc: Encoding, loop_states: set[str] | None = None, keep: set[str] | No
     for choice in enc.choices:
         step = choice.step
         graph.add_edge(step.source, step.target)
-        assigned = dict(enc._assigns(step, names_in))
+        assigned = dict(enc.assigns(step, names_in))
         fresh, after, picks = [], [], []
         body = [terms.term_in(step.guard, step.source), terms.term_in(step.range_ok, step.source)]
         for var in tracked:

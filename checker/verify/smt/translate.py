@@ -5,7 +5,6 @@ import operator
 
 import z3
 
-from wfcheck.spec import model as m
 from wfcheck.spec import system as s
 
 from .values import PC, Values
@@ -96,35 +95,3 @@ def _lookup(index: z3.ExprRef, cases: list[z3.ExprRef]) -> z3.ExprRef:
     for i in range(len(cases) - 2, -1, -1):
         result = z3.If(index == i, cases[i], result)
     return result
-
-
-def evaluate(e, env: dict, system: s.System):
-    """The value of `e` in a configuration {name: raw value, PC: state name}; the same
-    meaning as the interpreter's compiled Python (used to fill in sliced variables)."""
-    if isinstance(e, m.Const):
-        return e.value
-    if isinstance(e, m.Var):
-        return env[e.name]
-    if isinstance(e, m.At):
-        return env[PC] == e.state
-    if isinstance(e, m.Not):
-        return not evaluate(e.operand, env, system)
-    if isinstance(e, m.And):
-        return all(evaluate(o, env, system) for o in e.operands)
-    if isinstance(e, m.Or):
-        return any(evaluate(o, env, system) for o in e.operands)
-    if isinstance(e, m.Cmp):
-        return _CMP[e.op](evaluate(e.left, env, system), evaluate(e.right, env, system))
-    if isinstance(e, m.Arith):
-        left, right = evaluate(e.left, env, system), evaluate(e.right, env, system)
-        return left + right if e.op == "+" else left - right
-    if isinstance(e, s.Ite):
-        branch = e.then if evaluate(e.cond, env, system) else e.other
-        return evaluate(branch, env, system)
-    if isinstance(e, s.Level):
-        return e.index
-    if isinstance(e, (s.Join, s.Meet, s.Leq)):
-        lattice = system.lattice(e.dimension)
-        table = {s.Join: lattice.join_table, s.Meet: lattice.meet_table, s.Leq: lattice.leq_table}[type(e)]
-        return table[evaluate(e.left, env, system)][evaluate(e.right, env, system)]
-    raise TypeError(f"cannot evaluate {e!r}")  # pragma: no cover
