@@ -63,11 +63,6 @@ class Certificate:
         return (_certificate, (self.method, self.formula, self.k, self.symbols, self.by_state,
                                self.loop_free))
 
-    def to_json(self) -> dict:
-        return {"method": self.method, "formula": self.formula, "k": self.k,
-                "symbols": [[n, kind, list(vals)] for n, kind, vals in self.symbols],
-                "by_state": dict(self.by_state), "loop_free": self.loop_free}
-
 
 def _certificate(method, formula, k, symbols, by_state, loop_free) -> Certificate:
     decls = {name: z3.Const(name, symbol_sort(kind, values)) for name, kind, values in symbols}
