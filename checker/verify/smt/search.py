@@ -29,6 +29,7 @@ SIMULATION_LENGTH = 40     # ... of at most this many times `bound` steps
 
 @dataclass(frozen=True)
 class Outcome:
+    """What the search found for one property (decide.py makes the verdict of it)."""
     status: str                       # proved | violated | unknown
     run: Run | None = None
     certificate: Certificate | None = None
