@@ -65,6 +65,20 @@ class _PyTranslator(s.Fold):
         return self._table(e, left, right, "L")
 
 
+class _OnFirstUse(dict):
+    """Compiled functions by step index, each compiled when it is first asked for: most
+    callers take few of the steps (a counterexample, a trace, a random walk), and
+    compiling is what an interpreter costs."""
+
+    def __init__(self, compile_one: Callable[[int], Callable]) -> None:
+        super().__init__()
+        self._compile_one = compile_one
+
+    def __missing__(self, index: int) -> Callable:
+        found = self[index] = self._compile_one(index)
+        return found
+
+
 class Interpreter:
     """Compiled steps and checks of a system, over configurations that carry the monitors
     of `checks` (all checks by default)."""
@@ -82,9 +96,10 @@ class Interpreter:
         }
         py = _PyTranslator(self.index)
         self._py = py
-        self._fire = {step.index: self._compile_step(step, py) for step in system.steps}
-        self._fire_forced = {step.index: self._compile_step(step, py, forced=True) for step in system.steps}
-        self._guard = {step.index: self._compile(py(step.guard)) for step in system.steps}
+        by_index = {step.index: step for step in system.steps}
+        self._fire = _OnFirstUse(lambda i: self._compile_step(by_index[i], py))
+        self._fire_forced = _OnFirstUse(lambda i: self._compile_step(by_index[i], py, forced=True))
+        self._guard = _OnFirstUse(lambda i: self._compile(py(by_index[i].guard)))
         self.steps_from: dict[str, tuple[s.Step, ...]] = {
             state: tuple(st for st in system.steps if st.source == state) for state in system.model.states}
         self._step_bad = {(c.name, i): self._compile(py(e)) for c in self.checks for i, e in c.step_bad.items()}
