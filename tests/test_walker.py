@@ -215,12 +215,21 @@ def _lean(system):
     return Translator(Names.build(system, ()), {v.name: v.sort for v in system.vars})
 
 
+def _z3(system):
+    from wfcheck.checker.verify.smt.encode import SystemTerms
+    terms = SystemTerms(system)
+    for var in system.vars + tuple(v for c in system.checks for v in c.monitors):
+        terms.declare(var)
+    return terms.translate
+
+
 # How to build each translator for a system; a new translator needs a line here.
 BUILDERS = {
     "wfcheck.spec.semantics._PyTranslator": _python,
     "wfcheck.spec.ir_text._Printer": _printer,
     "wfcheck.export.promela._Translator": _promela,
     "wfcheck.lean_export.terms.Translator": _lean,
+    "wfcheck.checker.verify.smt.translate.Translator": _z3,
 }
 
 
@@ -250,4 +259,4 @@ def test_every_product_translator_translates_every_form_it_declares(cls):
     assert type(translator) is cls
     expr = EXPRESSIONS[cls.forms]
     assert forms_of(expr) == set(cls.forms)
-    assert translator(expr)
+    assert translator(expr) is not None
