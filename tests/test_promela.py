@@ -18,6 +18,7 @@ import pytest
 
 import wfcheck
 from wfcheck.export import promela
+from wfcheck.checker.verify import spin
 from wfcheck.checker.verify.explicit import check_property
 from wfcheck.checker.verify.spin import spin_available, spin_check
 from wfcheck.export.promela import to_promela
@@ -291,7 +292,7 @@ def test_inline_verdicts_are_the_intended_ones():
 
 @needs_spin
 def test_deep_search_grows_the_stack(monkeypatch):
-    monkeypatch.setattr(promela, "FIRST_DEPTH", 20)
+    monkeypatch.setattr(spin, "FIRST_DEPTH", 20)
     system = load("deep")
     result = spin_check(system, system.check("capped"), timeout=60, optimize="-O0")
     assert result.status == PROVED, result.reason
