@@ -291,7 +291,9 @@ def test_inline_verdicts_are_the_intended_ones():
 
 @needs_spin
 def test_deep_search_grows_the_stack(monkeypatch):
-    monkeypatch.setattr(promela, "FIRST_DEPTH", 20)
+    from wfcheck.checker.verify import spin
+
+    monkeypatch.setattr(spin, "FIRST_DEPTH", 20)
     system = load("deep")
     result = spin_check(system, system.check("capped"), timeout=60, optimize="-O0")
     assert result.status == PROVED, result.reason

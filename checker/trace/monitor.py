@@ -8,8 +8,10 @@ misses what the spec forbids. An event the spec does not allow in the current st
 *deviation*; it is reported, then taken anyway (guards ignored) so that checking goes on.
 
 Precision `conservative` (the semantics of `verify`): what an agent writes carries its
-whole context label. `values`: it carries the label of the values it contains (see
-provenance.py); contexts and hand-offs still move as in conservative mode.
+whole context label. `values`: it carries the label of the values it contains, as
+"Values precision" in docs/language.md says and spec/values.py states executably (the
+labels come from the index in provenance.py); contexts and hand-offs still move as in
+conservative mode.
 """
 from __future__ import annotations
 
