@@ -18,7 +18,6 @@ import pytest
 
 import wfcheck
 from wfcheck.export import promela
-from wfcheck.checker.verify import spin
 from wfcheck.checker.verify.explicit import check_property
 from wfcheck.checker.verify.spin import spin_available, spin_check
 from wfcheck.export.promela import to_promela
@@ -292,6 +291,8 @@ def test_inline_verdicts_are_the_intended_ones():
 
 @needs_spin
 def test_deep_search_grows_the_stack(monkeypatch):
+    from wfcheck.checker.verify import spin
+
     monkeypatch.setattr(spin, "FIRST_DEPTH", 20)
     system = load("deep")
     result = spin_check(system, system.check("capped"), timeout=60, optimize="-O0")

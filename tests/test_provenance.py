@@ -1,6 +1,7 @@
-"""Value provenance (checker/trace/provenance.py): the whole-word matching rule, candidate values,
-labels (meet of confidentiality, join of integrity), `entered_at`, `sources`, and the
-inverted index against a naive reference that searches every text for every value.
+"""Value provenance: the definitions of values precision (spec/values.py: the values of
+arguments, the whole-word matching rule, labels as the meet of confidentiality and the join of
+integrity, `entered_at`, `sources`), and the inverted index (checker/trace/provenance.py)
+against that reference, which searches every text for every value.
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wfcheck.checker.trace import provenance as prov
-from wfcheck.checker.trace.provenance import ValueIndex, candidate_values, holds
+from wfcheck.checker.trace.provenance import ValueIndex, candidate_values
+from wfcheck.spec import values
 from wfcheck.spec.lattice import build_lattice
+from wfcheck.spec.values import Read, ValueOrigin, occurs, value_label, written_label
 
 # Confidentiality is a diamond (hr and finance are incomparable: their meet is public, their
 # join secret); integrity a chain with `trusted` on top.
@@ -55,8 +58,24 @@ def origin(ix: ValueIndex, value: str) -> tuple:
     ("", "13", False),
 ])
 def test_whole_word_rule(text, value, expected):
-    assert holds(text, value) is expected
-    assert naive_holds(text, value) is expected
+    assert occurs(value, text) is expected
+    assert regex_occurs(value, text) is expected
+
+
+def regex_occurs(value: str, text: str) -> bool:
+    """The rule again, as a regular expression: no letter or digit right before the value if
+    it begins with one, none right after it if it ends with one."""
+    if not value:
+        return False
+    before = r"(?<![^\W_])" if value[0].isalnum() else ""
+    after = r"(?![^\W_])" if value[-1].isalnum() else ""
+    return re.search(before + re.escape(value) + after, text) is not None
+
+
+@settings(max_examples=500, **SETTINGS)
+@given(st.text(alphabet="ab1-. \u00e9\u0661_", max_size=30), st.text(alphabet="ab1-. \u00e9\u0661_", max_size=6))
+def test_the_whole_word_rule_is_the_regular_expression(text, value):
+    assert occurs(value, text) is regex_occurs(value, text)
 
 
 def test_short_ids_are_values_matched_as_whole_words():
@@ -178,30 +197,31 @@ def test_parts_lists_the_content_in_order():
                           (2, (PUBLIC, TRUSTED), None, True, "bye")]
 
 
-# ---------------------------------------------------------------- against a naive reference
-
-def naive_holds(text: str, value: str) -> bool:
-    """The rule as a regular expression: no letter or digit right before the value if it
-    begins with one, none right after it if it ends with one."""
-    if not value:
-        return False
-    before = r"(?<![^\W_])" if value[0].isalnum() else ""
-    after = r"(?![^\W_])" if value[-1].isalnum() else ""
-    return re.search(before + re.escape(value) + after, text) is not None
+# ---------------------------------------------------------------- against the reference
 
 
-def naive_origin(parts: list[tuple], value: str) -> tuple:
-    """Every text searched: (conf, integ, entered_at, sources) as the docstring says."""
-    held = [p for p in parts if naive_holds(p[4], value)]
-    if not held:
-        return (CONF.bottom, INTEG.top, None, frozenset())
-    conf, integ = held[0][1]
-    for _, (c, i), _, _, _ in held:
-        conf, integ = CONF.meet(conf, c), INTEG.join(integ, i)
-    first = next((p[0] for p in held if p[1] == (conf, integ)), None)
-    user = any(p[3] for p in held)
-    sources = frozenset() if user else frozenset(p[2] for p in held if p[2] is not None)
-    return (conf, integ, first, sources)
+class Fed:
+    """The index and the reference's history (spec/values.py), fed the same content."""
+
+    def __init__(self) -> None:
+        self.ix = index()
+        self.history: list[Read] = []
+
+    def add(self, text: str, conf: int, integ: int, step: int, tool: str | None = None,
+            from_user: bool = False) -> None:
+        self.ix.add(text, conf, integ, step, tool, from_user=from_user)
+        self.history.append(Read(step, text, conf, integ, tool if tool in TRACKED else None, from_user))
+
+    def texts(self) -> list[str]:
+        """The texts so far, lower-cased, empty ones left out."""
+        return [r.text.lower() for r in self.history if r.text]
+
+    def agree_on(self, value: str) -> None:
+        assert self.ix.origin(value) == value_label(value, self.history, CONF, INTEG), value
+
+    def agree_on_arguments(self, arguments) -> None:
+        expected = written_label(arguments, self.history, CONF, INTEG)
+        assert self.ix.written_label(arguments) == (expected.conf, expected.integ, list(expected.raising))
 
 
 ALPHABET = "ab1 2-._@/:\u00e9_"
@@ -212,29 +232,29 @@ adds = st.tuples(st.just("add"), texts, labels, tools, st.booleans())
 lookups = st.tuples(st.just("look"), st.text(alphabet=ALPHABET, min_size=1, max_size=8))
 
 
+def cut(data, text: str) -> str:
+    """A piece of `text` (not empty): a value that the text, at least, holds as a substring."""
+    a = data.draw(st.integers(0, len(text) - 1))
+    return text[a:data.draw(st.integers(a + 1, len(text)))]
+
+
 @settings(max_examples=400, **SETTINGS)
 @given(st.lists(st.one_of(adds, lookups), max_size=40), st.data())
 def test_the_index_answers_as_a_search_of_every_text(ops, data):
-    ix = index()
+    fed = Fed()
     step = 0
     for op in ops:
         if op[0] == "add":
             _, text, (c, i), tool, user = op
-            ix.add(text, c, i, step, tool, from_user=user)
+            fed.add(text, c, i, step, tool, from_user=user)
             step += data.draw(st.integers(0, 2))
             continue
-        parts = ix.parts()
         # Look up the drawn value, and one cut from the texts so far (most are held).
-        values = [op[1].lower()]
-        if parts:
-            text = data.draw(st.sampled_from([p[4] for p in parts]))
-            if text:
-                a = data.draw(st.integers(0, len(text) - 1))
-                b = data.draw(st.integers(a + 1, len(text)))
-                values.append(text[a:b])
-        for value in values:
-            o = ix.origin(value)
-            assert (o.conf, o.integ, o.entered_at, o.sources) == naive_origin(parts, value), value
+        found = [op[1].lower()]
+        if fed.texts():
+            found.append(cut(data, data.draw(st.sampled_from(fed.texts()))))
+        for value in found:
+            fed.agree_on(value)
 
 
 @settings(max_examples=300, **SETTINGS)
@@ -242,22 +262,12 @@ def test_the_index_answers_as_a_search_of_every_text(ops, data):
        st.dictionaries(st.sampled_from("xyz"), st.text(alphabet=ALPHABET + "h", max_size=30), max_size=3),
        st.data())
 def test_written_label_agrees_with_the_reference(content, arguments, data):
-    ix = index()
+    fed = Fed()
     for step, (text, (c, i), tool, user) in enumerate(content):
-        ix.add(text, c, i, step, tool, from_user=user)
-    parts = ix.parts()
-    for text in [p[4] for p in parts if p[4]][:3]:   # arguments cut from the content, mostly held
-        a = data.draw(st.integers(0, len(text) - 1))
-        arguments[f"cut{a}"] = text[a:data.draw(st.integers(a + 1, len(text)))]
-    conf, integ, raising = CONF.bottom, INTEG.top, []
-    for value in sorted(candidate_values(arguments)):
-        c, i, first, sources = naive_origin(parts, value)
-        if (c, i) != (CONF.bottom, INTEG.top) or sources:
-            raising.append((value, c, i, first, sources))
-        conf, integ = CONF.join(conf, c), INTEG.meet(integ, i)
-    got_conf, got_integ, got = ix.written_label(arguments)
-    assert (got_conf, got_integ) == (conf, integ)
-    assert [(o.value, o.conf, o.integ, o.entered_at, o.sources) for o in got] == raising
+        fed.add(text, c, i, step, tool, from_user=user)
+    for k, text in enumerate(fed.texts()[:3]):   # arguments cut from the content, mostly held
+        arguments[f"cut{k}"] = cut(data, text)
+    fed.agree_on_arguments(arguments)
 
 
 # Long values (over `_HEAD` characters: candidates chosen by the runs of their head) and
@@ -270,27 +280,17 @@ long_texts = st.text(alphabet=LONG, min_size=30, max_size=120)
 @given(st.lists(st.tuples(long_texts, labels, tools, st.booleans()), min_size=1, max_size=8),
        st.lists(st.text(alphabet=LONG, min_size=1, max_size=90), max_size=3), st.data())
 def test_long_values_are_found_as_by_a_search_of_every_text(content, drawn, data):
-    ix = index()
+    fed = Fed()
     for step, (text, (c, i), tool, user) in enumerate(content):
-        ix.add(text, c, i, step, tool, from_user=user)
-    parts = ix.parts()
-    values = [v.lower() for v in drawn]
+        fed.add(text, c, i, step, tool, from_user=user)
+    found = [v.lower() for v in drawn]
     for _ in range(3):   # cut from the texts: long ones, most held
-        text = data.draw(st.sampled_from([p[4] for p in parts]))
-        a = data.draw(st.integers(0, len(text) - 1))
-        values.append(text[a:data.draw(st.integers(a + 1, len(text)))])
-    arguments = {f"v{k}": v for k, v in enumerate(values)}
-    expected_conf, expected_integ = CONF.bottom, INTEG.top
-    for value in sorted(candidate_values(arguments)):
-        c, i, _, _ = naive_origin(parts, value)
-        expected_conf, expected_integ = CONF.join(expected_conf, c), INTEG.meet(expected_integ, i)
-    assert ix.written_label(arguments)[:2] == (expected_conf, expected_integ)
+        found.append(cut(data, data.draw(st.sampled_from(fed.texts()))))
+    fed.agree_on_arguments({f"v{k}": v for k, v in enumerate(found)})
     # Texts added after the look-up are seen too (the candidates are live lists).
-    ix.add(" ".join(values), SECRET, UNTRUSTED, len(content), "search_web")
-    parts = ix.parts()
-    for value in values:
-        o = ix.origin(value)
-        assert (o.conf, o.integ, o.entered_at, o.sources) == naive_origin(parts, value), value
+    fed.add(" ".join(found), SECRET, UNTRUSTED, len(content), "search_web")
+    for value in found:
+        fed.agree_on(value)
 
 
 @given(st.text(alphabet=LONG, max_size=120))
@@ -315,8 +315,7 @@ def test_a_long_value_cut_at_the_end_of_its_head():
     ix.add(f"see {value}.", SECRET, TRUSTED, 0)
     ix.add(f"({one_run})", PUBLIC, UNTRUSTED, 1, "search_web")
     ix.add(f"{one_run}b", SECRET, UNTRUSTED, 2)   # not as a whole word
-    assert ix.written_label({"a": value}) == (SECRET, TRUSTED, [prov.ValueOrigin(value, SECRET, TRUSTED, 0,
-                                                                                   frozenset())])
+    assert ix.written_label({"a": value}) == (SECRET, TRUSTED, [ValueOrigin(value, SECRET, TRUSTED, 0, frozenset())])
     assert ix.written_label({"a": one_run})[:2] == (PUBLIC, UNTRUSTED)
     assert origin(ix, one_run) == ("public", "untrusted", 1, {"search_web"})
 
@@ -340,30 +339,27 @@ def test_first_look_ups_of_each_kind_then_later_texts():
 
 # ---------------------------------------------------------------- candidate values
 
-def reference_string_values(item: str) -> set[str]:
-    """The candidate values of one string, as the first version found them (regexes)."""
-    found = set()
-    text = item.strip().lower()
-    if 5 <= len(text) <= prov.MAX_WHOLE or prov._SHORT.fullmatch(text):
-        found.add(text)
-    for token in prov._TOKEN.findall(text):
-        token = token.strip(".:/-")
-        if len(token) >= 5 and prov._VALUE_MARK.search(token):
-            found.add(token)
-            bare = prov._SCHEME.sub("", token)
-            if bare != token and len(bare) >= 5:
-                found.add(bare)
-    return found
-
-
 @settings(max_examples=500, **SETTINGS)
 @given(st.text(alphabet="aB1 .:/-@_+x\u00e9\u00a0\u0661,", max_size=60))
-def test_candidate_values_and_tokens_agree_with_the_regular_expressions(text):
-    assert prov._tokens(text) == prov._TOKEN.findall(text)
+def test_candidate_values_and_tokens_agree_with_the_reference(text):
+    assert prov._tokens(text) == values.TOKEN.findall(text)
     lowered = text.lower()
-    assert prov._tokens(lowered) == prov._TOKEN.findall(lowered)
-    assert candidate_values({"a": text}) == reference_string_values(text)
+    assert prov._tokens(lowered) == values.TOKEN.findall(lowered)
+    assert candidate_values({"a": text}) == values.string_values(text)
     assert prov.runs(text) == re.findall(r"[^\W_]+", text)
+
+
+scalars = st.one_of(st.text(alphabet="aB1 .:/-@_x\u00e9,", max_size=30), st.integers(-99999, 99999),
+                    st.floats(allow_nan=False, width=32), st.booleans(), st.none())
+arguments = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(st.sampled_from(["a", "b", "13", "x.y@z.com"]), inner, max_size=3),
+                         max_leaves=8)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(arguments)
+def test_the_values_of_nested_arguments_are_the_references(item):
+    assert candidate_values(item) == values.values_of(item)
 
 
 @pytest.mark.parametrize("text", [
@@ -374,4 +370,4 @@ def test_candidate_values_and_tokens_agree_with_the_regular_expressions(text):
     "ends with a version 2.", "a sentence. then. more", ".", "dotted.name.",
 ])
 def test_the_prose_shortcut_drops_no_value(text):
-    assert candidate_values({"a": text}) == reference_string_values(text)
+    assert candidate_values({"a": text}) == values.string_values(text)

@@ -223,6 +223,11 @@ def _z3(system):
     return terms.translate
 
 
+def _substitute(system):
+    from wfcheck.spec.values import _Substitute
+    return _Substitute({system.vars[0].name: m.TRUE})
+
+
 # How to build each translator for a system; a new translator needs a line here.
 BUILDERS = {
     "wfcheck.spec.semantics._PyTranslator": _python,
@@ -230,6 +235,7 @@ BUILDERS = {
     "wfcheck.export.promela._Translator": _promela,
     "wfcheck.lean_export.terms.Translator": _lean,
     "wfcheck.checker.verify.smt.translate.Translator": _z3,
+    "wfcheck.spec.values._Substitute": _substitute,
 }
 
 

@@ -55,8 +55,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from .provenance import (_SCHEME, _VALUE_MARK, _Table, _marked_tokens, _may_have_values, candidate_values,
-                         holds, runs)
+from wfcheck.spec.values import SCHEME, VALUE_MARK, occurs as occurs_word
+
+from .provenance import _Table, _marked_tokens, _may_have_values, candidate_values, runs
 
 SHINGLE_WORDS = 5       # words in a shingle of a `text` argument
 MIN_NUMBER_DIGITS = 4   # significant digits for a number to raise a label by itself
@@ -195,7 +196,7 @@ def _url(item: str, _pattern) -> list[str]:
     out = []
     for m in _URL.finditer(item.lower()):
         url = m.group().rstrip(_URL_TAIL)
-        bare = _SCHEME.sub("", url)
+        bare = SCHEME.sub("", url)
         out.append(url)
         if bare and bare != url:
             out.append(bare)
@@ -276,10 +277,10 @@ def _text(item: str, _pattern) -> tuple[list[str], list[str]]:
         # The token step of untyped extraction (`provenance._string_values`).
         for token in _marked_tokens(text):
             token = token.strip(".:/-")
-            if len(token) >= 5 and _VALUE_MARK.search(token):
+            if len(token) >= 5 and VALUE_MARK.search(token):
                 tokens.append(token)
                 if "://" in token:
-                    bare = _SCHEME.sub("", token)
+                    bare = SCHEME.sub("", token)
                     if bare != token and len(bare) >= 5:
                         tokens.append(bare)
     words = runs(text)
@@ -307,7 +308,7 @@ def occurs(probe: Probe, text: str) -> bool:
     """`text` (lower-cased) holds `probe`: as a whole word, or a shingle as its words in
     order with only characters other than letters and digits between them."""
     if not probe.phrase:
-        return holds(text, probe.text)
+        return occurs_word(probe.text, text)
     regex = _phrase(probe.text)
     found = regex.search(text)
     while found is not None:

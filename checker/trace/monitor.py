@@ -8,11 +8,12 @@ misses what the spec forbids. An event the spec does not allow in the current st
 *deviation*; it is reported, then taken anyway (guards ignored) so that checking goes on.
 
 Precision `conservative` (the semantics of `verify`): what an agent writes carries its
-whole context label. `values`: it carries the label of the values it contains, taken from
-each argument by its parameter's kind (kinds.py) and looked up in what was read
-(provenance.py), a structured result's values with the labels of their fields (fields.py);
-a flow with argument-level sinks looks at those arguments only; contexts and hand-offs still
-move as in conservative mode (docs/language.md, "Values precision").
+whole context label. `values`: it carries the label of the values it contains, as
+"Values precision" in docs/language.md says and spec/values.py states executably: taken
+from each argument by its parameter's kind (kinds.py), a structured result's values with
+the labels of their fields (fields.py), a flow with listed arguments looking at those only
+(the labels come from the index in provenance.py); contexts and hand-offs still move as in
+conservative mode.
 """
 from __future__ import annotations
 
@@ -91,7 +92,6 @@ class TraceWarning:
 @dataclass(frozen=True)
 class Verdict:
     violations: tuple[Violation, ...] = ()
-    warnings: tuple[TraceWarning, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -203,13 +203,10 @@ class Monitor:
         return Verdict(tuple(violations)) if violations else CLEAN
 
     def step(self, event) -> Verdict:
-        """Take `event` and return the violations it causes (and the warnings of reading it,
-        also kept in `warnings`)."""
-        before = len(self.warnings)
+        """Take `event` and return the violations it causes. What taking it could not read
+        as the spec says is added to `warnings`."""
         violations = self._process(event, commit=True)
         self.index += 1
-        if len(self.warnings) > before:
-            return Verdict(tuple(violations), tuple(self.warnings[before:]))
         return Verdict(tuple(violations)) if violations else CLEAN
 
     def finish(self, location: Location | None = None) -> Verdict:
@@ -319,7 +316,9 @@ class Monitor:
         """The label of what the arguments of a call of `tool` carry (all of them, or those
         named in `params`), and the values that raise it."""
         typed = self._typed.get(tool)
-        if not typed and params is None or not isinstance(arguments, dict):
+        if not isinstance(arguments, dict):   # one argument without a name: no sink lists it
+            return self.values.label(candidate_values(arguments) if params is None else ())
+        if not typed and params is None:
             return self.values.label(candidate_values(arguments))   # untyped, all arguments
         values: set[str] = set()
         phrases: set[str] = set()

@@ -1,24 +1,17 @@
-"""Value provenance for `--precision values`.
+"""Value provenance for `--precision values`: a fast index of the content a trace has read.
 
-A value written by an agent (an identifier, number, e-mail, URL with or without its
-scheme, IBAN, file name, a whole argument, or a short argument such as an id) is derived
-from a labelled read only if it appeared in content of that label and in no content of a
-lower one: its label is the *lowest* confidentiality and the *highest* integrity of all
-content it appeared in before the step. A value seen nowhere came from the agent itself
-(its instructions), and carries the lowest confidentiality and highest integrity.
-Matching is on lower-cased text, so re-quoting a value (JSON, YAML) does not hide it.
+What a value is, when it occurs in a text, and what label it gets are defined in
+spec/values.py (the executable form of "Values precision" in docs/language.md): a value
+written by an agent has the *lowest* confidentiality and the *highest* integrity of all
+content it occurred in before the step, as a whole word of the lower-cased text; a value
+seen nowhere is the agent's own. This module computes the same answers as that
+reference (tests/test_provenance.py compares them) without searching every text for every
+value.
 
-The matching rule: a value occurs in a text iff it occurs there as a whole word, that is,
-at a place where it does not cut a run of letters and digits (`str.isalnum`) in two. If
-the value begins with a letter or digit, the character before it in the text is not one
-(or there is none); if it ends with one, the character after it is not one. `13` occurs
-in `id: 13,` but not in `2024-05-13x` or `ord-135`; `acc-12345` does not occur in
-`acc-123456`; `-12345` occurs in `acc-12345`.
-
-Under this rule every maximal run of letters and digits of a value is a maximal run of any
-text that holds it. The index (`ValueIndex`) keeps, for each such run, the ids of the texts
-that have it (postings, appended as the texts arrive), in two sides: the texts that can
-raise a value's label (any label but the lowest confidentiality with the highest
+Under the whole-word rule every maximal run of letters and digits of a value is a maximal
+run of any text that holds it. The index (`ValueIndex`) keeps, for each such run, the ids
+of the texts that have it (postings, appended as the texts arrive), in two sides: the texts
+that can raise a value's label (any label but the lowest confidentiality with the highest
 integrity, or a tracked tool's result) and the others. A value is looked up through the
 postings of its rarest run (of a value over 40 characters, the rarest of the runs whole
 in its first 40: fewer to split and look up) and checked (substring search, then the
@@ -36,23 +29,16 @@ has few.
 """
 from __future__ import annotations
 
-import re
 from collections import deque
-from dataclasses import dataclass
 from itertools import repeat
 from typing import Callable
 
 from wfcheck.spec.lattice import Lattice
+from wfcheck.spec.values import MAX_WHOLE, SCHEME, SHORT, VALUE_MARK, ValueOrigin, number_value, occurs
 
-# Tokens of five or more characters made of word characters and the punctuation that
-# holds values together (e-mail, URL, IBAN, paths, decimals); kept only if they carry a
-# digit or such punctuation, so that ordinary words are not values. `_tokens` finds what
-# `_TOKEN.findall` finds, faster.
-_TOKEN = re.compile(r"[\w.@:/+\-]{5,}")
-_VALUE_MARK = re.compile(r"[\d@./:]")
-_SHORT = re.compile(r"(?=[a-z]*[0-9])[a-z0-9]{1,4}")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
-MAX_WHOLE = 500
+# The values of a string are those of `spec.values.string_values`, found faster: tokens by
+# `str.translate` (`_tokens` finds what `TOKEN.findall` finds), prose skipped at once, and
+# each string's values cached.
 
 
 class _Table(dict):
@@ -78,12 +64,12 @@ class _Table(dict):
 
 
 _WORD = _Table(str.isalnum)                                           # letters and digits
-_TOKEN_CHARS = _Table(lambda ch: ch.isalnum() or ch in "_.@:/+-")    # `_TOKEN`'s class
+_TOKEN_CHARS = _Table(lambda ch: ch.isalnum() or ch in "_.@:/+-")    # `TOKEN`'s class
 runs = _WORD.split   # the maximal runs of letters and digits of a text (the index's keys)
 
 
 def _tokens(text: str) -> list[str]:
-    """`_TOKEN.findall(text)`."""
+    """`TOKEN.findall(text)` (spec/values.py)."""
     return [t for t in _TOKEN_CHARS.split(text) if len(t) >= 5]
 
 
@@ -123,18 +109,18 @@ def _string_values(item: str) -> tuple[str, ...]:
     n = len(text)
     if 5 <= n <= MAX_WHOLE:
         found = [text]
-    elif n and _SHORT.fullmatch(text):
+    elif n and SHORT.fullmatch(text):
         found = [text]  # a short argument (an id like "13") as a whole word
     else:
         found = []
     if n < 20 or _may_have_values(text):
         for token in _marked_tokens(text):
             token = token.strip(".:/-")
-            if len(token) >= 5 and _VALUE_MARK.search(token):
+            if len(token) >= 5 and VALUE_MARK.search(token):
                 found.append(token)
                 # A URL is the same value with or without its scheme: agents add `https://`.
                 if "://" in token:
-                    bare = _SCHEME.sub("", token)
+                    bare = SCHEME.sub("", token)
                     if bare != token and len(bare) >= 5:
                         found.append(bare)
     out = tuple(found)
@@ -145,7 +131,7 @@ def _string_values(item: str) -> tuple[str, ...]:
 
 
 def candidate_values(arguments) -> set[str]:
-    """The values an argument object carries, lower-cased."""
+    """The values an argument object carries: `spec.values.values_of`."""
     found: set[str] = set()
     _visit(arguments, found)
     return found
@@ -166,22 +152,13 @@ def _visit(item, found: set[str]) -> None:
     elif isinstance(item, bool) or item is None:
         return
     elif isinstance(item, (int, float)):
-        text = str(item)
-        if len(text.replace(".0", "")) >= 4:
-            found.add(text.lower())
-
-
-@dataclass(frozen=True, slots=True)
-class ValueOrigin:
-    value: str
-    conf: int
-    integ: int
-    entered_at: int | None    # the first event index whose content held the value with this label
-    sources: frozenset[str]   # tracked tools whose results held it (and no user content did)
+        text = number_value(item)
+        if text is not None:
+            found.add(text)
 
 
 def blank(text: str, values) -> str:
-    """`text` with every character of a whole-word occurrence (`holds`) of one of `values`
+    """`text` with every character of a whole-word occurrence (`occurs`) of one of `values`
     in it replaced by a space (the occurrences are those of `text` as given, so the order of
     the values does not matter)."""
     cuts: list[tuple[int, int]] = []
@@ -210,28 +187,6 @@ def blank(text: str, values) -> str:
         done = b
     pieces.append(text[done:])
     return "".join(pieces)
-
-
-def holds(text: str, value: str) -> bool:
-    """`text` holds `value` as a whole word: at some place where the value does not cut a
-    run of letters and digits (see the module's docstring). Both are lower-cased already."""
-    return bool(value) and _holds(text, value, value[0].isalnum(), value[-1].isalnum())
-
-
-def _holds(text: str, value: str, left: bool, right: bool) -> bool:
-    """`holds`, where `left`/`right`: the value begins/ends with a letter or digit."""
-    i = text.find(value)
-    if i < 0:
-        return False
-    if not left and not right:
-        return True
-    n, end = len(value), len(text)
-    while i >= 0:
-        if ((not left or i == 0 or not text[i - 1].isalnum())
-                and (not right or i + n == end or not text[i + n].isalnum())):
-            return True
-        i = text.find(value, i + 1)
-    return False
 
 
 _HEAD = 40
@@ -323,9 +278,9 @@ class ValueIndex:
             text = blank(text, own)
         if self.mentions is not None:
             extra = self.mentions(text)
+            if extra and own:
+                extra = [word for word in extra if word not in own]
             if extra:
-                if own:
-                    extra = [word for word in extra if word not in own]
                 text = text + "\n" + " ".join(extra)
         pid = len(self._texts)
         self._texts.append(text)
@@ -542,9 +497,8 @@ class ValueIndex:
             ids = [pid for pid in ids if probe in texts[pid]]
         held = [pid for pid in ids if value in texts[pid]]   # most candidates fail here
         if held:
-            left, right = value[0].isalnum(), value[-1].isalnum()
-            if left or right:
-                held = [pid for pid in held if _holds(texts[pid], value, left, right)]
+            if value[0].isalnum() or value[-1].isalnum():   # else every substring is whole
+                held = [pid for pid in held if occurs(value, texts[pid])]
         return held
 
     def _note(self, watch: _Watch, held) -> None:
