@@ -424,4 +424,4 @@ def test_monitor_agrees_with_the_semantics_on_runs_of_the_spec(precision):
         # with kinds, fields, dates and listed arguments
         assert seen["structured results of a tool with fields"] >= 5, seen
         assert seen["flows on listed arguments"] >= 5, seen
-        assert seen["broken by a phrase"] >= 2 and seen["broken by a date"] >= 2, seen
+        assert seen["broken by a phrase"] >= 1 and seen["broken by a date"] >= 1, seen

@@ -104,6 +104,10 @@ def value_sets(value, kind: str | None = None, pattern: str | None = None):
         return out
     if kind is None:
         return frozenset(candidate_values(value)), EMPTY, EMPTY
+    if kind == "number" and type(value) in (int, float):
+        forms = _number_forms(_decimal(value))
+        return (frozenset(t for t, raises in forms if raises),
+                frozenset(t for t, raises in forms if not raises) if forms else EMPTY, EMPTY)
     found = probes(value, kind, pattern)
     return (frozenset(p.text for p in found if p.raises and not p.phrase),
             frozenset(p.text for p in found if not p.raises),
@@ -113,13 +117,36 @@ def value_sets(value, kind: str | None = None, pattern: str | None = None):
 _STRING_SETS: dict[tuple, tuple] = {}
 
 
+def text_tokens(item: str) -> frozenset[str]:
+    """The probes of a string of kind `text` that are no shingles (the tokens)."""
+    return _cached(_TOKENS, item, lambda: frozenset(_text_tokens(item.lower())))
+
+
+def text_shingles(item: str) -> frozenset[str]:
+    """The shingles of a string of kind `text`."""
+    return _cached(_SHINGLES, item, lambda: frozenset(_shingles(runs(item.lower()))))
+
+
+_TOKENS: dict[str, frozenset] = {}
+_SHINGLES: dict[str, frozenset] = {}
+
+
+def _cached(cache: dict, key, make):
+    out = cache.get(key)
+    if out is None:
+        out = make()
+        if len(cache) >= _MAX_CACHED:
+            cache.clear()
+        cache[key] = out
+    return out
+
+
 def _string_sets(item: str, kind: str | None, pattern: str | None):
     """`value_sets` of one string, made without `Probe` objects (a text has dozens)."""
     if kind is None:
         return frozenset(candidate_values(item)), EMPTY, EMPTY
     if kind == "text":
-        tokens, shingles = _text(item, pattern)
-        return frozenset(tokens), EMPTY, frozenset(shingles)
+        return text_tokens(item), EMPTY, text_shingles(item)
     if kind == "number":
         found = _number(item, pattern)
         return (frozenset(t for t, raises in found if raises),
@@ -272,6 +299,15 @@ def _date(item: str, _pattern) -> list[str]:
 def _text(item: str, _pattern) -> tuple[list[str], list[str]]:
     """The tokens of a `text` value (in order, each once) and its shingles."""
     text = item.lower()
+    return _text_tokens(text), _shingles(runs(text))
+
+
+def _shingles(words: list[str]) -> list[str]:
+    return list(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)))))
+
+
+def _text_tokens(text: str) -> list[str]:
+    """The tokens of a lower-cased `text` value, in order, each once."""
     tokens: list[str] = []
     if len(text) < 20 or _may_have_values(text):
         # The token step of untyped extraction (`provenance._string_values`).
@@ -283,8 +319,7 @@ def _text(item: str, _pattern) -> tuple[list[str], list[str]]:
                     bare = SCHEME.sub("", token)
                     if bare != token and len(bare) >= 5:
                         tokens.append(bare)
-    words = runs(text)
-    return list(dict.fromkeys(tokens)), list(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)))))
+    return list(dict.fromkeys(tokens))
 
 
 def _pattern(item: str, pattern: str | None) -> list[str]:

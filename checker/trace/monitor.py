@@ -27,7 +27,7 @@ from wfcheck.spec.span import NO_SPAN, Span
 from wfcheck.spec.system import Check, System, agent_flow_condition, conf_var, integ_var, lower, source_var
 
 from .fields import label_parts
-from .kinds import date_tokens, value_sets
+from .kinds import date_tokens, text_shingles, text_tokens, value_sets
 from .mapping import ERROR_OUTCOMES, ActionResolver
 from .provenance import ValueIndex, candidate_values
 from .readers.events import Handoff, Location, Message, ToolCall
@@ -149,9 +149,9 @@ class Monitor:
         self.flow_checks = {c.name for c in self.system.checks
                             if any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in c.property.kinds)}
         # Per step: (check, its name, is a flow check, the argument sets its sinks at the
-        # step look at), for `_step_bad`.
+        # step look at, the dimensions of the written label it reads), for `_step_bad`.
         self._step_check_rows = {
-            st.index: tuple((c, c.name, c.name in self.flow_checks, _sink_arguments(c, st))
+            st.index: tuple((c, c.name, c.name in self.flow_checks, _sink_arguments(c, st), _dimensions(c))
                             for c in self.step_checks[st.index])
             for st in self.system.steps}
         self.label_slots = tuple(self.interp.index[v.name] for v in self.system.vars
@@ -184,6 +184,7 @@ class Monitor:
         self.configs = (self.interp.initial(),)
         self.index = 0
         self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked, self._mentions)
+        self._last_arguments = None
         self.warnings: list[TraceWarning] = []   # values precision: since the reset, in event order
         self._by_field: dict[int, str] = {}      # event -> the tool whose result was read by field
         self.history: dict[tuple[str, str], list[tuple[int, int, Link, tuple[Link, ...]]]] = {}
@@ -312,64 +313,87 @@ class Monitor:
         return Violation(None, "deviation", self.index, location, message, span)
 
     # ------------------------------------------------------------ property checks
-    def _written(self, tool: str, arguments, params: frozenset | None):
+    def _argument_sets(self, tool: str | None, arguments: dict) -> list[tuple]:
+        """(name, raising, quiet, shingles) per argument of a call of `tool`, by its
+        parameter's kind (`kinds.value_sets`; the shingles of a string of kind `text` as
+        the string, made only if needed); kept for the last arguments looked at (a call's
+        `check`, its `step` and the reading of its result look at the same ones)."""
+        last = self._last_arguments
+        if last is not None and last[0] is arguments and last[1] == tool:
+            return last[2]
+        typed = self._typed.get(tool) if tool is not None else None
+        out = []
+        for name, value in arguments.items():
+            param = typed.get(name) if typed else None
+            if param is None:
+                out.append((name, *value_sets(value)))
+            elif param.kind == "text" and type(value) is str:
+                out.append((name, text_tokens(value), (), value))
+            else:
+                out.append((name, *value_sets(value, param.kind, param.pattern)))
+        self._last_arguments = (arguments, tool, out)
+        return out
+
+    def _written(self, tool: str, arguments, params: frozenset | None, dims: frozenset):
         """The label of what the arguments of a call of `tool` carry (all of them, or those
-        named in `params`), and the values that raise it."""
-        typed = self._typed.get(tool)
+        named in `params`), exact in the dimensions `dims`, and the values that raise it."""
         if not isinstance(arguments, dict):   # one argument without a name: no sink lists it
             return self.values.label(candidate_values(arguments) if params is None else ())
-        if not typed and params is None:
+        if params is None and not self._typed.get(tool):
             return self.values.label(candidate_values(arguments))   # untyped, all arguments
         values: set[str] = set()
-        phrases: set[str] = set()
-        for name, value in arguments.items():
+        phrases: list = []
+        for name, raising, _, shingles in self._argument_sets(tool, arguments):
             if params is not None and name not in params:
                 continue
-            param = typed.get(name) if typed else None
-            raising, _, shingles = (value_sets(value) if param is None
-                                    else value_sets(value, param.kind, param.pattern))
             values.update(raising)
             if shingles:
-                phrases.update(shingles)
-        return self.values.label(values, phrases)
+                phrases.append(shingles)
+        if not phrases:
+            return self.values.label(values, (), dims)
+        return self.values.label(values, lambda: set().union(
+            *(text_shingles(p) if type(p) is str else p for p in phrases)), dims)
 
     def _own_values(self, tool: str | None, arguments) -> tuple[str, ...]:
         """The values a call's arguments carry, of every kind, phrases aside: blanked out of
         its result before the result is read (an echo does not launder a value)."""
-        typed = self._typed.get(tool) if tool is not None else None
         if not isinstance(arguments, dict):
             return tuple(candidate_values(arguments))
         out: set[str] = set()
-        for name, value in arguments.items():
-            param = typed.get(name) if typed else None
-            raising, quiet, _ = value_sets(value) if param is None else value_sets(value, param.kind, param.pattern)
+        for _, raising, quiet, _ in self._argument_sets(tool, arguments):
             out.update(raising)
             if quiet:
                 out.update(quiet)
         return tuple(out)
 
-    def _values_config(self, config: tuple, step, arguments: dict, params: frozenset | None, labels: dict):
+    def _values_config(self, config: tuple, step, arguments: dict, params: frozenset | None, labels: dict,
+                       dims: frozenset):
         """The configuration with the actor's label replaced by the label of its arguments
-        (those in `params`, or all); `labels` caches the labels for one event."""
+        (those in `params`, or all; exact in the dimensions `dims`); `labels` caches the
+        labels for one event."""
         actor = step.edge.action.agent
         if actor is None:
             return config, None
         tool = step.edge.action.name
-        found = labels.get((tool, params))
+        found = labels.get((tool, params, dims))
         if found is None:
-            found = labels[(tool, params)] = self._written(tool, arguments, params)
+            found = labels[(tool, params, dims)] = self._written(tool, arguments, params, dims)
         conf, integ, raising = found
-        slots = self._actor_slots.get(actor)
-        if slots is None:
-            index = self.interp.index
-            slots = self._actor_slots[actor] = (index[conf_var(actor)], index[integ_var(actor)],
-                                                tuple((t, index[source_var(actor, t)]) for t in self.tracked))
+        slots = self._actor_slots.get(actor) or self._slots_of(actor)
         patched = list(config)
         patched[slots[0]] = conf
         patched[slots[1]] = integ
         for tool, slot in slots[2]:
             patched[slot] = bool(raising) and any(tool in o.sources for o in raising)
         return tuple(patched), raising
+
+    def _slots_of(self, agent: str) -> tuple:
+        """The configuration slots of `agent`'s label: confidentiality, integrity, and
+        (tool, slot) per tracked source."""
+        index = self.interp.index
+        slots = self._actor_slots[agent] = (index[conf_var(agent)], index[integ_var(agent)],
+                                            tuple((t, index[source_var(agent, t)]) for t in self.tracked))
+        return slots
 
     def _step_bad(self, pairs, arguments: dict | None, forced: bool, labels: dict | None):
         """(check, step, config, raising values) for each property a step breaks, once each.
@@ -383,7 +407,7 @@ class Monitor:
             rows = self._step_check_rows.get(st.index)
             if not rows:
                 continue
-            for check, name, is_flow, sinks in rows:
+            for check, name, is_flow, sinks, dims in rows:
                 if name in seen:
                     continue
                 if not is_flow or arguments is None:
@@ -392,10 +416,11 @@ class Monitor:
                         yield check, st, config, None
                     continue
                 for params in sinks:
-                    patched, raising = self._values_config(config, st, arguments, params, labels)
+                    patched, raising = self._values_config(config, st, arguments, params, labels, dims)
                     if test(check, patched, st):
                         seen.add(name)
-                        yield check, st, config, raising
+                        # the value to name is chosen among all that raise the label
+                        yield check, st, config, self._values_config(config, st, arguments, params, labels, None)[1]
                         break
 
     def _state_violations(self, configs, step_index: int, location: Location, before=()) -> list[Violation]:
@@ -551,9 +576,9 @@ class Monitor:
         elif isinstance(event, (Message, Handoff)) and event.agent:
             sender = self.resolver.agent(event.agent)
             if sender is not None and self.configs:
+                slots = self._actor_slots.get(sender) or self._slots_of(sender)
                 config = self.configs[0]
-                self.values.add(event.content, config[self.interp.index[conf_var(sender)]],
-                                config[self.interp.index[integ_var(sender)]], self.index)
+                self.values.add(event.content, config[slots[0]], config[slots[1]], self.index)
 
 
 def _sink_arguments(check: Check, st) -> tuple[frozenset | None, ...]:
@@ -575,6 +600,20 @@ def _sink_arguments(check: Check, st) -> tuple[frozenset | None, ...]:
         found.append(frozenset(params))
     kept = [p for p in dict.fromkeys(found) if not any(p < q for q in found)]
     return tuple(kept) or (None,)
+
+
+def _dimensions(check: Check) -> frozenset:
+    """The dimensions of the written label that the flow parts of `check` read: "conf",
+    "integ", ("src", TOOL)."""
+    out = set()
+    for kind in check.property.kinds:
+        if isinstance(kind, m.SinkBound):
+            out.add("conf")
+        elif isinstance(kind, m.IntegrityNeed):
+            out.add("integ")
+        elif isinstance(kind, m.FlowToTool):
+            out.add(("src", kind.source) if kind.source_kind == "tool" else kind.source_kind)
+    return frozenset(out)
 
 
 def check_events(monitor: Monitor, events) -> list[Violation]:

@@ -189,6 +189,21 @@ def blank(text: str, values) -> str:
     return "".join(pieces)
 
 
+def _phrase_in(words: list[str], text: str) -> bool:
+    """The words are consecutive maximal runs of letters and digits of `text`."""
+    n = len(words)
+    first = words[0]
+    found = runs(text)
+    at = -1
+    while True:
+        try:
+            at = found.index(first, at + 1)
+        except ValueError:
+            return False
+        if found[at:at + n] == words:
+            return True
+
+
 _HEAD = 40
 
 
@@ -256,12 +271,14 @@ class ValueIndex:
         self._indexed = [0, 0]
         self._eager = [True, False]
         self._watches: dict[str, _Watch] = {}
-        # Phrases (word sequences): per number of words n, per side, per kind of text,
-        # phrase -> the first text of that kind on the side that has it (a label needs no
-        # more: see `_note`). Made for a side when a phrase is first looked up there, then
-        # as its texts come; `_grammed[(n, side)]`: how many of its texts are in them.
-        self._grams: dict[tuple[int, int], dict[tuple, dict[str, int]]] = {}
-        self._grammed: dict[tuple[int, int], int] = {}
+        # Phrases (word sequences): per kind of text, its texts; and per number of words n
+        # and kind, phrase -> the first text of the kind that has it. These are made for a
+        # kind when a phrase is first looked up in texts of that kind, then as its texts
+        # come (`_grammed[(n, kind)]`: how many of its texts are in them).
+        self._of_kind: dict[tuple, list[int]] = {}
+        self._grams: dict[tuple[int, tuple], dict[str, int]] = {}
+        self._grammed: dict[tuple[int, tuple], int] = {}
+        self._grammed_kinds: dict[tuple, list[int]] = {}   # kind -> the n whose phrases it keeps
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
             from_user: bool = False, own: tuple[str, ...] = ()) -> None:
@@ -288,15 +305,27 @@ class ValueIndex:
         label = (conf, integ)
         if tool not in self.tracked:
             tool = None
-        self._kinds.append((label, tool, from_user))
-        side = 1 if label == self._plain and tool is None else 0
-        self._ids[side].append(pid)
-        if self._eager[side]:
-            self._index(side)
-        if self._grammed:
-            for n, of in self._grammed:
-                if of == side:
-                    self._gram(n, side)
+        kind = (label, tool, from_user)
+        self._kinds.append(kind)
+        side = 1 if tool is None and label == self._plain else 0
+        ids = self._ids[side]
+        ids.append(pid)
+        if self._eager[side]:   # (all its earlier texts are in: this one only)
+            self._indexed[side] = len(ids)
+            postings = self._postings[side]
+            for run in runs(text):
+                try:
+                    postings[run].append(pid)
+                except KeyError:
+                    postings[run] = [pid]
+        same = self._of_kind.get(kind)
+        if same is None:
+            self._of_kind[kind] = [pid]
+        else:
+            same.append(pid)
+            if kind in self._grammed_kinds:
+                for n in self._grammed_kinds[kind]:
+                    self._gram(n, kind)
 
     def _index(self, side: int) -> None:
         """Put the texts of `side` not yet in its postings there (from now on, as they come)."""
@@ -328,10 +357,15 @@ class ValueIndex:
         """The label of what the arguments carry (untyped), and the values that raised it."""
         return self.label(candidate_values(arguments))
 
-    def label(self, values, phrases=()) -> tuple[int, int, list[ValueOrigin]]:
-        """The label of the values (whole words) and phrases (word sequences), lower-cased:
-        the join of their confidentiality, the meet of their integrity; and the values and
-        phrases that raised it, values first, each kind in sorted order."""
+    def label(self, values, phrases=(), dims=None) -> tuple[int, int, list[ValueOrigin]]:
+        """The label of the values (whole words) and phrases (word sequences, their words
+        separated by one space), lower-cased: the join of their confidentiality, the meet of
+        their integrity; and the values and phrases that raised it, values first, each in
+        sorted order. `phrases` may be a function that gives them, called only if some text
+        could hold one that raises the label. With `dims` (a set of "conf", "integ" and
+        ("src", TOOL)), the label is exact in those dimensions only: a phrase held by no
+        text that raises a label in them is left out (a check that reads only those needs
+        no more)."""
         conf, integ = self.conf.bottom, self.integ.top
         raising: list[ValueOrigin] = []
         watches = self._watches
@@ -351,70 +385,99 @@ class ValueIndex:
                 raising.append(origin)
             conf = self.conf.join(conf, origin.conf)
             integ = self.integ.meet(integ, origin.integ)
-        if phrases:
+        kinds = [kind for kind in self._of_kind if self._raises(kind, dims)] if phrases else ()
+        if kinds:   # (no text that could raise the label: no phrase to look up)
+            if callable(phrases):
+                phrases = phrases()
+            firsts: dict[int, list] = {}
             for phrase in sorted(phrases) if len(phrases) > 1 else phrases:
+                n = phrase.count(" ") + 1
+                held_in = firsts.get(n)
+                if held_in is None:
+                    held_in = firsts[n] = self._phrase_tables(n, kinds)
+                for first in held_in:
+                    if phrase in first:
+                        break
+                else:
+                    continue   # held by no text that raises a label in `dims` (most are not)
                 origin = self._phrase(phrase)
-                if origin is None:
-                    continue   # held by no text of side 0 (most are not): raises nothing
                 if origin.conf != self.conf.bottom or origin.integ != self.integ.top or origin.sources:
                     raising.append(origin)
                 conf = self.conf.join(conf, origin.conf)
                 integ = self.integ.meet(integ, origin.integ)
         return conf, integ, raising
 
+    def _raises(self, kind: tuple, dims) -> bool:
+        """Can a text of `kind` raise a label in `dims` (None: in any dimension)? Its
+        confidentiality is not the lowest ("conf"), its integrity not the highest ("integ"),
+        it is a result of tool S (("src", S))."""
+        (c, i), tool, _ = kind
+        if dims is None:
+            return (c, i) != self._plain or tool is not None
+        return (("conf" in dims and c != self.conf.bottom) or ("integ" in dims and i != self.integ.top)
+                or (tool is not None and ("src", tool) in dims))
+
     def phrase_origin(self, phrase: str) -> ValueOrigin:
         """Where the word sequence `phrase` (lower-cased words, one space between) came
         from, given the content so far."""
-        return self._phrase(phrase, always=True)
+        return self._phrase(phrase)
 
-    def _phrase(self, phrase: str, always: bool = False) -> ValueOrigin | None:
-        """The origin of a phrase; None if no text of side 0 has it (unless `always`)."""
-        n = phrase.count(" ") + 1
-        if (n, 0) not in self._grammed:
-            self._grammed[(n, 0)] = 0
-        self._gram(n, 0)
-        held = [pid for first in self._grams.get((n, 0), {}).values() if (pid := first.get(phrase)) is not None]
-        if not held and not always:
-            return None
-        if (n, 1) not in self._grammed:
-            self._grammed[(n, 1)] = 0
-        self._gram(n, 1)
-        held += [pid for first in self._grams.get((n, 1), {}).values() if (pid := first.get(phrase)) is not None]
+    def _phrase_tables(self, n: int, kinds) -> list[dict[str, int]]:
+        """The phrases of `n` words of the texts of `kinds` (each: phrase -> its first
+        text), brought up to date (`_gram`)."""
+        out = []
+        for kind in kinds:
+            if (n, kind) not in self._grammed:
+                self._grammed[(n, kind)] = 0
+                self._grams[(n, kind)] = {}
+                self._grammed_kinds.setdefault(kind, []).append(n)
+            self._gram(n, kind)
+            out.append(self._grams[(n, kind)])
+        return out
+
+    def _phrase(self, phrase: str) -> ValueOrigin:
+        """The origin of a phrase: every text that has it, through the postings of the
+        phrase's rarest word (on both sides)."""
+        words = phrase.split(" ")
         labels: dict[tuple[int, int], int] = {}
         tools: set[str] = set()
         user = False
-        for pid in held:
-            label, tool, from_user = self._kinds[pid]
-            step = self._steps[pid]
-            if labels.get(label, step) >= step:
-                labels[label] = step
-            if tool is not None:
-                tools.add(tool)
-            user = user or from_user
+        for side in (0, 1):
+            if not self._eager[side]:
+                self._index(side)
+            postings = self._postings[side]
+            lists = [postings.get(word) for word in words]
+            if None in lists:
+                continue
+            for pid in sorted(set(min(lists, key=len))):
+                if not _phrase_in(words, self._texts[pid]):
+                    continue
+                label, tool, from_user = self._kinds[pid]
+                step = self._steps[pid]
+                if labels.get(label, step) >= step:
+                    labels[label] = step
+                if tool is not None:
+                    tools.add(tool)
+                user = user or from_user
         return self._origin_of(phrase, labels, tools, user)
 
-    def _gram(self, n: int, side: int) -> None:
-        """Put the texts of `side` not yet in its phrases of `n` words there. Consecutive
+    def _gram(self, n: int, kind: tuple) -> None:
+        """Put the texts of `kind` not yet in its phrases of `n` words there. Consecutive
         maximal runs of letters and digits of a text are separated by other characters
         only, so a phrase occurs in a text (`kinds.occurs`) iff its words are consecutive
         runs of the text."""
-        ids = self._ids[side]
-        start = self._grammed[(n, side)]
+        ids = self._of_kind.get(kind, ())
+        start = self._grammed[(n, kind)]
         if start >= len(ids):
             return
-        self._grammed[(n, side)] = len(ids)
-        by_kind = self._grams.setdefault((n, side), {})
-        texts, kinds = self._texts, self._kinds
+        self._grammed[(n, kind)] = len(ids)
+        first = self._grams[(n, kind)]
+        texts = self._texts
+        setdefault = first.setdefault
         for pid in ids[start:]:
             words = runs(texts[pid])
-            if len(words) < n:
-                continue
-            kind = kinds[pid]
-            first = by_kind.get(kind)
-            if first is None:
-                first = by_kind[kind] = {}
-            # the first text of the kind for each phrase, in C (no Python code per phrase)
-            deque(map(first.setdefault, map(" ".join, zip(*(words[i:] for i in range(n)))), repeat(pid)), 0)
+            # the first text for each phrase, in C (no Python code per phrase)
+            deque(map(setdefault, map(" ".join, zip(*(words[i:] for i in range(n)))), repeat(pid)), 0)
 
     # ------------------------------------------------------------ look-ups
     def _first(self, value: str) -> _Watch:
