@@ -334,7 +334,8 @@ def miss_cause(run: Run, events) -> str:
     if any(t.startswith(("http://", "https://")) for t in texts):
         return "the attacker's URL was called with a scheme (`http://…`) that the injected text lacks"
     if len(run.attacker_value or "") < 5:
-        return "the attacker's value is shorter than five characters (file id `13`), so not a value"
+        return ("the attacker's value is a short id that also occurs in trusted content (file id `13` "
+                "in a trusted field, such as an event's end time `13:30`)")
     return ("the action's values also occur in trusted results or were rewritten by the model "
             "(the injection chose among trusted values)")
 
