@@ -5,7 +5,8 @@
     python bench/bench_trace.py --only ID[,ID]   # only these rows (`throughput`: all of a section)
 
 Four sections, on synthetic runs of `SPEC` (a support assistant: ten tools, two labels,
-untrusted and secret reads, seven properties of five kinds) from bench/gen_traces.py:
+untrusted and secret reads, two of them with result fields, parameters of five kinds, seven
+properties of five kinds) from bench/gen_traces.py:
 
 - throughput: a corpus of `--events` events (default 1,000,000) in native JSON Lines,
   traces of 20 to 300 events in 16 files, 10 % of the runs breaking one property. Rows:
@@ -63,9 +64,12 @@ from wfcheck.checker.trace.readers import read_traces  # noqa: E402
 from wfcheck.checker.trace.readers.reader import read_lines  # noqa: E402
 
 SPEC = """\
-# The benchmark's spec: one assistant serving a user. Web pages and mail are untrusted,
-# card numbers secret; money moves only after the identity is checked, at most three times
-# a run, and never on untrusted input.
+# The benchmark's spec: one assistant serving a user. Web pages and mail are untrusted (but
+# a mail's sender, which the mail server vouches for), card numbers secret; money moves only
+# after the identity is checked, at most three times a run, and never on untrusted input.
+# Parameters say what their values are, as in examples/agentdojo/ (a search query is left
+# untyped); result fields change no verdict of conservative precision (a result's label is
+# the join of its fields), so Invariant's policy below is the same.
 workflow support_bench
 
 labels confidentiality: public < secret
@@ -75,16 +79,16 @@ agent user, assistant
 
 var verified: bool = false
 
-tool lookup_order(order_id) by assistant
+tool lookup_order(order_id: id) by assistant
 tool search_web(query) by assistant returns untrusted
-tool read_inbox(folder) by assistant returns untrusted
-tool verify_identity(customer) by assistant { verified = true }
-tool get_card(customer) by assistant returns secret
-tool send_email(to, subject, body) by assistant sends
-tool post_message(channel, text) by assistant sends
-tool refund(order_id, amount) by assistant writes
-tool transfer(recipient, amount) by assistant writes
-tool delete_account(customer) by assistant writes
+tool read_inbox(folder: id) by assistant returns untrusted { from: trusted }
+tool verify_identity(customer: id) by assistant { verified = true }
+tool get_card(customer: id) by assistant returns { number: secret }
+tool send_email(to: email, subject: text, body: text) by assistant sends
+tool post_message(channel: id, text: text) by assistant sends
+tool refund(order_id: id, amount: number) by assistant writes
+tool transfer(recipient: iban, amount: number) by assistant writes
+tool delete_account(customer: id) by assistant writes
 
 event answer by assistant
 
@@ -100,7 +104,7 @@ working -> answered on answer
 
 map reply to answer
 
-property card_not_emailed: no flow from secret to send_email
+property card_not_emailed: no flow from secret to send_email(subject, body)
 property transfer_not_injected: no untrusted influence on transfer
 property inbox_not_posted: no flow from read_inbox to post_message
 property no_delete: never delete_account

@@ -4,7 +4,10 @@ A run is a support assistant's conversation: turns of one user message, one to s
 calls and a text reply. Most calls carry their result inline; one in four is a `tool_call`
 line followed by its `tool_result` line (two lines, one event after pairing). Arguments
 and results are short realistic strings (ids, e-mail addresses, IBANs, amounts, sentences
-of up to 400 characters), so values precision has content to index. Everything is drawn from a
+of up to 400 characters), so values precision has content to index; the results of
+`lookup_order`, `read_inbox` and `get_card` are JSON records (the latter two with field
+labels in the spec: a mail's `from` is trusted, its subject and body are not; a card's
+`number` is secret). Everything is drawn from a
 seeded `random.Random`: the same seed gives the same bytes.
 
 The tools are those of `SPEC` in bench_trace.py. A run keeps to the spec's properties
@@ -78,13 +81,16 @@ _RESULTS = {
     "lookup_order": lambda r: json.dumps({"order": _order(r), "status": r.choice(("shipped", "pending", "lost")),
                                           "total": round(r.uniform(5, 500), 2)}),
     "search_web": lambda r: _sentence(r, 150, 400),
-    "read_inbox": lambda r: "From: " + _email(r) + "\n" + _sentence(r, 100, 400),
+    "read_inbox": lambda r: json.dumps([{"from": _email(r), "subject": _sentence(r, 10, 40),
+                                         "body": _sentence(r, 80, 350)}]),
     "verify_identity": lambda r: r.choice(("verified", "verified", "verified", "mismatch")),
     "send_email": lambda r: "sent",
     "refund": lambda r: f"refund {r.randint(10000, 99999)} issued",
     "transfer": lambda r: f"transfer {r.randint(10000, 99999)} scheduled",
     "post_message": lambda r: "posted",
-    "get_card": lambda r: f"{r.randint(4000, 4999)}-{r.randint(1000, 9999)}-{r.randint(1000, 9999)}-{r.randint(1000, 9999)}",
+    "get_card": lambda r: json.dumps({"holder": _customer(r), "number": f"{r.randint(4000, 4999)}-{r.randint(1000, 9999)}-"
+                                                                  f"{r.randint(1000, 9999)}-{r.randint(1000, 9999)}",
+                                      "expiry": f"{r.randint(1, 12):02d}/{r.randint(26, 31)}"}),
     "delete_account": lambda r: "deleted",
 }
 

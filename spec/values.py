@@ -9,6 +9,13 @@ definitions from here (the patterns of the value extraction, `number_value`, `oc
 
 Levels are lattice indices, as everywhere in the semantics; `conf` and `integ` are the
 model's two lattices.
+
+What a parameter's kind makes of an argument (its probes) and how a structured result
+splits into labelled parts are defined by the trace checker's checker/trace/kinds.py and
+checker/trace/fields.py (`spec` imports no checker): the functions here that need them take
+them as arguments, `probes(value, kind, pattern)` (objects with `text`, `raises` and
+`phrase`), `split(text, fields, default)` (the parts and a problem) and `mentions(text)` (the
+date tokens a text mentions, given only when some parameter of the model is a date).
 """
 from __future__ import annotations
 
@@ -94,6 +101,33 @@ def occurs(value: str, text: str) -> bool:
     return False
 
 
+def words_of(text: str) -> list[str]:
+    """The maximal runs of letters and digits of `text`, in order."""
+    return "".join(ch if ch.isalnum() else " " for ch in text).split()
+
+
+def phrase_occurs(phrase: str, text: str) -> bool:
+    """The phrase (words separated by one space) occurs in `text` (lower-cased): its words
+    are consecutive maximal runs of letters and digits of the text, so only characters other
+    than letters and digits come between them."""
+    return f" {phrase} " in f" {' '.join(words_of(text))} "
+
+
+def blank(text: str, values) -> str:
+    """`text` with every character of an occurrence (`occurs`) of one of `values` in it
+    replaced by a space: the occurrences in `text` as given, so the order of the values does
+    not matter."""
+    cut = [False] * len(text)
+    for value in values:
+        n = len(value)
+        for i in range(len(text) - n + 1) if n else ():
+            cuts_before = value[0].isalnum() and i > 0 and text[i - 1].isalnum()
+            cuts_after = value[-1].isalnum() and i + n < len(text) and text[i + n].isalnum()
+            if text.startswith(value, i) and not cuts_before and not cuts_after:
+                cut[i:i + n] = [True] * n
+    return "".join(" " if c else ch for ch, c in zip(text, cut))
+
+
 # ---------------------------------------------------------------- what a run has read
 
 
@@ -120,15 +154,48 @@ def read_result(system: System, action: m.Action, text: str, step: int) -> Read:
     return Read(step, text, tool.returns.conf, tool.returns.integ, tracked)
 
 
-def read_user(system: System, text: str, step: int) -> Read:
+def read_user(system: System, text: str, step: int, mentions=None) -> Read:
     """A user's or system's message: the lowest label, the user's words."""
-    return Read(step, text, system.conf.bottom, system.integ.top, from_user=True)
+    return Read(step, mentioned(text, (), mentions), system.conf.bottom, system.integ.top, from_user=True)
 
 
-def read_agent(text: str, conf: int, integ: int, step: int) -> Read:
+def read_agent(text: str, conf: int, integ: int, step: int, mentions=None) -> Read:
     """An agent's text (a reply, a message, a hand-off's text), at the label of the
     sender's context after the event."""
-    return Read(step, text, conf, integ)
+    return Read(step, mentioned(text, (), mentions), conf, integ)
+
+
+def mentioned(text: str, own, mentions) -> str:
+    """A text as the content keeps it: lower-cased, the values `own` blanked out, and, with
+    `mentions`, followed on a line of its own by its mentions (those of what is left) but
+    the own values, separated by spaces."""
+    text = blank(text.lower(), own)
+    extra = [word for word in mentions(text) if word not in own] if mentions is not None else []
+    return text + "\n" + " ".join(extra) if extra else text
+
+
+def own_values(arguments, tool: m.Tool | None, probes) -> set[str]:
+    """The values of a call's arguments, phrases aside, raising or not: those blanked out of
+    its result (`read_call`)."""
+    return {p.text for p in argument_probes(arguments, tool, None, probes) if not p.phrase}
+
+
+def read_call(system: System, action: m.Action, arguments, text: str, step: int, failed: bool,
+              probes=None, split=None, mentions=None) -> list[Read]:
+    """The result of a traced call of `action` at event `step`, as content, without the
+    call's own values (an echo of a value the agent wrote does not change its label): a
+    result of a tool with fields that did not fail is read by `split` into parts, each at
+    its label; any other result, or one that is not structured, is read whole as
+    `read_result` says. Every part comes from the tool if it is a tracked source."""
+    tool = system.model.tool(action.name) if action.kind == "tool" else None
+    own = own_values(arguments, tool, probes)
+    whole = read_result(system, action, text, step)
+    if tool is not None and tool.fields and not failed and split is not None:
+        parts, _problem = split(text, tool.fields, tool.default)
+        if parts is not None:
+            return [replace(whole, text=mentioned(part, own, mentions), conf=label.conf, integ=label.integ)
+                    for label, part in parts if part]
+    return [replace(whole, text=mentioned(text, own, mentions))]
 
 
 # ---------------------------------------------------------------- labels
@@ -144,13 +211,15 @@ class ValueOrigin:
     sources: frozenset[str]   # tracked tools whose results held it (and no user content did)
 
 
-def value_label(value: str, history: Sequence[Read], conf: Lattice, integ: Lattice) -> ValueOrigin:
-    """The label of `value` given the content read before the step (`history`): the
-    lowest confidentiality and the highest integrity of the texts it occurs in, each
-    dimension on its own; its sources are their tracked tools, unless one of them is the
-    user's words. A value that occurs nowhere is the agent's own: the lowest
+def value_label(value: str, history: Sequence[Read], conf: Lattice, integ: Lattice,
+                phrase: bool = False) -> ValueOrigin:
+    """The label of `value` (a phrase, with `phrase`) given the content read before the step
+    (`history`): the lowest confidentiality and the highest integrity of the texts it occurs
+    in, each dimension on its own; its sources are their tracked tools, unless one of them
+    is the user's words. A value that occurs nowhere is the agent's own: the lowest
     confidentiality, the highest integrity, no sources."""
-    held = [r for r in history if occurs(value, r.text.lower())]
+    found = phrase_occurs if phrase else occurs
+    held = [r for r in history if found(value, r.text.lower())]
     if not held:
         return ValueOrigin(value, conf.bottom, integ.top, None, frozenset())
     c, i = held[0].conf, held[0].integ
@@ -173,10 +242,39 @@ class WrittenLabel:
     raising: tuple[ValueOrigin, ...]
 
 
-def written_label(arguments, history: Sequence[Read], conf: Lattice, integ: Lattice) -> WrittenLabel:
-    """The label of what a tool call with `arguments` writes, given the content read
-    before it. No values: the lowest confidentiality and the highest integrity."""
-    origins = [value_label(v, history, conf, integ) for v in sorted(values_of(arguments))]
+@dataclass(frozen=True, slots=True)
+class Untyped:
+    """A value of an argument whose parameter has no kind: it raises, and it is no phrase."""
+    text: str
+    raises: bool = True
+    phrase: bool = False
+
+
+def argument_probes(arguments, tool: m.Tool | None, names, probes) -> list:
+    """The probes of the arguments of a call of `tool` named in `names` (None: all): those of
+    an argument whose parameter has a kind are `probes(value, kind, pattern)`; those of any
+    other argument (untyped, undeclared, or all of them without `probes`, or when the
+    arguments are no object) its values (`values_of`)."""
+    if not isinstance(arguments, dict):
+        return [Untyped(v) for v in sorted(values_of(arguments))] if names is None else []
+    kinds = {p.name: p for p in tool.params if p.kind is not None} if tool is not None and probes else {}
+    out = []
+    for name, value in arguments.items():
+        if names is not None and name not in names:
+            continue
+        param = kinds.get(name)
+        out += probes(value, param.kind, param.pattern) if param else [Untyped(v) for v in sorted(values_of(value))]
+    return out
+
+
+def written_label(arguments, history: Sequence[Read], conf: Lattice, integ: Lattice, tool: m.Tool | None = None,
+                  names=None, probes=None) -> WrittenLabel:
+    """The label of what a tool call with `arguments` (those named in `names`, or all) of
+    `tool` writes, given the content read before it: the join over the probes that raise
+    (`argument_probes`); a phrase is matched as a phrase. No such probes: the lowest
+    confidentiality and the highest integrity."""
+    found = {(p.text, p.phrase) for p in argument_probes(arguments, tool, names, probes) if p.raises}
+    origins = [value_label(v, history, conf, integ, phrase) for v, phrase in sorted(found, key=lambda f: (f[1], f[0]))]
     c, i, sources = conf.bottom, integ.top, frozenset()
     for o in origins:
         c, i, sources = conf.join(c, o.conf), integ.meet(i, o.integ), sources | o.sources
@@ -236,3 +334,28 @@ def step_bad(check: Check, system: System, step: Step, label: WrittenLabel) -> S
     """The bad condition of `check` at the tool call `step` in values precision: its
     condition in conservative precision, with the written label from `label`."""
     return with_written(check.step_bad.get(step.index, m.Const(False)), system, step, label)
+
+
+def sink_arguments(check: Check, step: Step) -> list:
+    """The argument lists of the flow sinks of `check` that `step` reaches (None: all the
+    arguments), one per sink: a tool in a flow property (`T` or `T(p, …)`), or the tool of
+    `TOOL.sink` or `TOOL.needs` (`on p, …`)."""
+    action = step.edge.action
+    out = []
+    for kind in check.property.kinds:
+        if isinstance(kind, m.FlowToTool) and kind.pattern.matches(action):
+            out.append(kind.params)
+        elif isinstance(kind, (m.SinkBound, m.IntegrityNeed)) and action.kind == "tool" and action.name == kind.tool:
+            out.append(kind.params)
+    return out
+
+
+def call_labels(check: Check, system: System, step: Step, arguments, history: Sequence[Read],
+                probes=None) -> list[WrittenLabel]:
+    """The written labels of the tool call `step` that the flow sinks of `check` look at,
+    one per sink (`sink_arguments`): the label of the arguments the sink lists. The check is
+    broken at the call if its condition (`step_bad`) holds with any of them: the sinks of one
+    property share its source, so the condition with a sink's label is that sink's."""
+    tool = system.model.tool(step.edge.action.name)
+    return [written_label(arguments, history, system.conf, system.integ, tool, names, probes)
+            for names in sink_arguments(check, step)]

@@ -380,6 +380,8 @@ CHECK_EVENTS = [
 
 
 def _snapshot(mon: Monitor):
+    for side in (0, 1):   # a look-up may index a side's texts sooner: bring both up to date
+        mon.values._index(side)
     return (list(mon.configs), mon.index, copy.deepcopy(mon.history),
             mon.values.parts(),
             # postings, less the empty lists a look-up leaves to watch for a value's keys

@@ -12,10 +12,14 @@ configuration of the run, and report exactly the (property, event) pairs that th
 predicts: a step's bad condition on the configuration before it (spec/semantics.py), a
 state's bad condition after it (and on the initial configuration, at event 0), and
 `terminates` at the end of a run outside the final states. In values precision a tool
-call's bad condition is the one of spec/values.py (`step_bad`: the written label of the
-call's arguments, `written_label`, given the content read so far, which the test keeps by
-the rules of docs/language.md); the content the monitor has read must be that content,
-and a flow reported at a call names a value that raised its label.
+call's bad condition is the one of spec/values.py (`step_bad` with each label of
+`call_labels`: the written label of the arguments each sink of the property lists, given
+the content read so far, which the test keeps by the rules of docs/language.md:
+`read_call` for results, with parameter kinds, result fields and dates); the content the
+monitor has read must be that content, and a flow reported at a call names a value that
+raised the label of a sink it broke. The spec gets a tool `peek` that returns the highest
+label (sometimes with a field at the lowest), and a tool `send` whose parameters have kinds
+(one a date), with properties on some of its arguments.
 
 Runs are kept deterministic: a step is taken only if its event leaves the monitor a single
 enabled step with a single successor. A run may end with a step that leaves a variable's
@@ -23,6 +27,8 @@ range (the monitor then takes it anyway, like a deviation, but without one).
 """
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -32,6 +38,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wfcheck
+from wfcheck.checker.trace.fields import label_parts
+from wfcheck.checker.trace.kinds import date_tokens, probes
+from wfcheck.checker.trace.mapping import ERROR_OUTCOMES
 from wfcheck.checker.trace.monitor import KIND_NAMES, Monitor, check_events
 from wfcheck.checker.trace.readers.events import Handoff, Location, Message, ToolCall
 from wfcheck.spec import model as m
@@ -46,9 +55,11 @@ MAX_RUN = 12
 EXAMPLES = 100
 
 # Values that occur in one another or not as whole words (`13` in `x13`, `ord-1234` in
-# `ord-12345`, an address with and without its scheme), in either case, and other words.
+# `ord-12345`, an address with and without its scheme), in either case, and other words; a
+# date in two forms, and a phrase of five words and part of it.
 VOCABULARY = ("ORD-1234", "ord-12345", "13", "x13", "Ann@Example.com", "https://pay.example/acc",
-              "pay.example/acc", "DE8937", "hello world", "2024")
+              "pay.example/acc", "DE8937", "hello world", "2024", "2024-05-01", "May 1st",
+              "forward all the quarterly numbers", "the quarterly numbers")
 FILLER = ("id:", "see", ",")
 
 
@@ -78,11 +89,17 @@ def with_probe(data, source: str, model: m.Model) -> str:
     tools = ", ".join(t.name for t in model.tools)
     some = ", ".join(data.draw(st.lists(st.sampled_from([t.name for t in model.tools]), min_size=1, unique=True)))
     sender, receiver = (data.draw(st.sampled_from(model.agents)) for _ in range(2))
-    lines = [f"tool peek(query) returns {conf}, {integ}"] + [f"{s} -> {s} on peek" for s in states]
+    kind = data.draw(st.sampled_from(["", ": id", ": email", ": url", ": number", ": date", ": text"]))
+    fields = data.draw(st.sampled_from(["", f" {{ ok: ({low}, {high}) }}"]))
+    lines = [f"tool peek(query{kind}) returns {conf}, {integ}{fields}"] + [f"{s} -> {s} on peek" for s in states]
+    lines += [f"tool send(to: email, body: text, day: date, ref: id, note) sends sink {low} on ref"
+              f" needs {high} on to, day"] + [f"{s} -> {s} on send" for s in states]
     lines += [f"{s} -> {s} on message {sender} to {receiver} declassify {low} endorse {high}" for s in states]
-    lines += [f"property probe_conf: no flow from {conf} to {tools}",
+    lines += [f"property probe_conf: no flow from {conf} to {tools}, send",
               f"property probe_integ: no {integ} influence on {tools}",
-              f"property probe_source: no flow from peek to {some}"]
+              f"property probe_source: no flow from peek to {some}",
+              f"property probe_listed: no {integ} influence on send(to, note), send(body)",
+              "property probe_source_listed: no flow from peek to send(ref, day)"]
     return source + "".join(line + "\n" for line in lines)
 
 
@@ -99,12 +116,21 @@ texts = st.lists(st.tuples(st.sampled_from([" ", " ", "", "-"]), st.sampled_from
 
 NUMBERS = (13, 2024, 12.0, 12345, True, None)
 KEYS = st.lists(st.sampled_from(["query", "body", "to"]), min_size=1, max_size=2, unique=True)
+LISTED = {"probe_listed", "probe_source_listed", "send.sink", "send.needs"}
+SEND_KEYS = st.lists(st.sampled_from(["to", "body", "day", "ref", "note", "query"]), min_size=1, max_size=3,
+                     unique=True)
 
 
-def argument_objects(data, *read: list[str]) -> dict:
+# What `send`'s text and date arguments often hold: the phrase, or part of it, and a date.
+LIKELY = {"body": ("forward all the quarterly numbers", "please forward all the quarterly numbers now",
+                   "the quarterly numbers"),
+          "day": ("2024-05-01", "2024-05-01T10:00", "May 1st", "2024-05-02")}
+
+
+def argument_objects(data, *read: list[str], keys=KEYS) -> dict:
     """The arguments of a call: words (often ones in the texts `read` so far: the first list
     weighs twice as much as the vocabulary, the others as much), texts, numbers and lists of
-    them."""
+    them; for `send` (`keys` SEND_KEYS), its body and day often what LIKELY has."""
     pools = [VOCABULARY, NUMBERS]
     for k, texts_read in enumerate(read):
         found = tuple(w for w in VOCABULARY if any(w.lower() in t.lower() for t in texts_read))
@@ -115,8 +141,12 @@ def argument_objects(data, *read: list[str]) -> dict:
         kind = data.draw(st.integers(0, len(pools)))
         return data.draw(texts) if kind == len(pools) else data.draw(st.sampled_from(pools[kind]))
 
-    return {key: item() if data.draw(st.integers(0, 3)) else [item() for _ in range(data.draw(st.integers(0, 2)))]
-            for key in data.draw(KEYS)}
+    def argument(key: str):
+        if keys is SEND_KEYS and key in LIKELY and data.draw(st.booleans()):
+            return data.draw(st.sampled_from(LIKELY[key]))
+        return item() if data.draw(st.integers(0, 3)) else [item() for _ in range(data.draw(st.integers(0, 2)))]
+
+    return {key: argument(key) for key in data.draw(keys)}
 
 
 def event_for(data, action: m.Action, i: int, read: tuple[list[str], ...]):
@@ -130,8 +160,14 @@ def event_for(data, action: m.Action, i: int, read: tuple[list[str], ...]):
         if action.outcome == "ok":
             names.append((action.name, False))      # a success picks the outcome `ok`
         name, error = data.draw(st.sampled_from(names))
-        result = data.draw(texts | st.none())
-        return ToolCall(name, argument_objects(data, *read), agent=agent, result=result, is_error=error, location=where)
+        arguments = argument_objects(data, *read, keys=SEND_KEYS if action.name == "send" else KEYS)
+        result = data.draw(texts | st.none() | results)
+        if action.name == "peek" and data.draw(st.booleans()):   # what `send` often writes
+            result = data.draw(st.sampled_from(LIKELY["body"] + LIKELY["day"] + ("from the 1st to the 5th of May",)))
+        echoed = [v for v in arguments.values() if isinstance(v, str)]
+        if result is not None and echoed and data.draw(st.booleans()):   # the call's own value, echoed
+            result += " " + data.draw(st.sampled_from(echoed))
+        return ToolCall(name, arguments, agent=agent, result=result, is_error=error, location=where)
     if action.kind == "event":
         return ToolCall(action.name, {}, agent=agent, result=data.draw(st.none() | texts),
                         location=where)
@@ -139,6 +175,10 @@ def event_for(data, action: m.Action, i: int, read: tuple[list[str], ...]):
     if action.kind == "message":
         return Message("assistant", data.draw(texts), agent=agent, receiver=receiver, location=where)
     return Handoff(agent, receiver, data.draw(texts), location=where)
+
+
+# Structured results: a record with the field `peek` labels low, and another.
+results = st.dictionaries(st.sampled_from(["ok", "note"]), texts, min_size=1).map(json.dumps)
 
 
 def other_event(data, model: m.Model, i: int):
@@ -190,30 +230,48 @@ def label_of(interp: Interpreter, config, agent: str) -> tuple[int, int]:
 
 class Semantics:
     """What the semantics says of a run, event by event, in one precision: the configuration,
-    and in values precision the content read so far (spec/values.py)."""
+    and in values precision the content read so far (spec/values.py, with the probes of
+    checker/trace/kinds.py, the fields of checker/trace/fields.py, and dates when some
+    parameter is a date)."""
 
     def __init__(self, model: m.Model, precision: str) -> None:
         self.interp = Interpreter(lower(model))
         self.system = self.interp.system
         self.precision = precision
         self.history: list[values.Read] = []
+        dates = any(p.kind == "date" for t in model.tools for p in t.params)
+        self.mentions = date_tokens if dates else None
 
-    def label(self, event, step) -> values.WrittenLabel | None:
-        """The written label of a tool call in values precision (None: the context's)."""
-        if self.precision != "values" or step.edge.action.kind != "tool":
-            return None
-        return values.written_label(event.arguments, self.history, self.system.conf, self.system.integ)
+    def judge(self, config, step, event) -> tuple[set[str], dict[str, set]]:
+        """The checks `step` breaks, and in values precision for each broken flow check the
+        values it may name: those that raise the label of a sink it breaks (None: such a
+        label that no value raises)."""
+        if self.precision != "values" or step.edge.action.kind != "tool" or event.arguments is None:
+            return {c.name for c in self.interp.checks if self.interp.step_bad(c, config, step)}, {}
+        bad, named = set(), {}
+        for c in self.interp.checks:
+            labels = values.call_labels(c, self.system, step, event.arguments, self.history, probes)
+            if not labels:   # no flow sink here: the label is not read
+                if self.interp.step_bad(c, config, step):
+                    bad.add(c.name)
+                continue
+            broken = [label for label in labels
+                      if self.interp.evaluate(values.step_bad(c, self.system, step, label), config)]
+            if broken:
+                bad.add(c.name)
+                named[c.name] = {o.value for label in broken for o in label.raising} | (
+                    {None} if any(not label.raising for label in broken) else set())
+        return bad, named
 
-    def step_bad(self, config, step, label: values.WrittenLabel | None) -> set[str]:
-        if label is None:
-            return {c.name for c in self.interp.checks if self.interp.step_bad(c, config, step)}
-        return {c.name for c in self.interp.checks
-                if self.interp.evaluate(values.step_bad(c, self.system, step, label), config)}
+    def conservative(self, config, step) -> set[str]:
+        return {c.name for c in self.interp.checks if self.interp.step_bad(c, config, step)}
 
-    def read_result(self, action: m.Action, text: str | None, i: int) -> None:
+    def read_call(self, action: m.Action, event, i: int) -> None:
         """The result of the call of `action` at event `i` (docs/language.md, Values precision)."""
-        if text:
-            self.history.append(values.read_result(self.system, action, text, i))
+        if event.result:
+            failed = event.is_error or action.outcome in ERROR_OUTCOMES
+            self.history += values.read_call(self.system, action, event.arguments, event.result, i, failed,
+                                             probes, label_parts, self.mentions)
 
     def read_words(self, speaker: str | None, text: str, i: int, config) -> None:
         """The text of event `i`: the user's or system's (`speaker` "user"), or an agent's at
@@ -221,9 +279,9 @@ class Semantics:
         if not text:
             return
         if speaker == "user":
-            self.history.append(values.read_user(self.system, text, i))
+            self.history.append(values.read_user(self.system, text, i, self.mentions))
         elif speaker is not None:
-            self.history.append(values.read_agent(text, *label_of(self.interp, config, speaker), i))
+            self.history.append(values.read_agent(text, *label_of(self.interp, config, speaker), i, self.mentions))
 
     def texts(self) -> tuple[list[str], list[str]]:
         """The texts read so far: those that may raise a value's label, and all."""
@@ -293,8 +351,7 @@ def test_monitor_agrees_with_the_semantics_on_runs_of_the_spec(precision):
             if out_of_range:
                 successors = interp.fire_forced(config, step)
             [after] = successors
-            label = sem.label(event, step)
-            bad = sem.step_bad(config, step, label)
+            bad, may_name = sem.judge(config, step, event)
             # A state property is reported where it begins to fail, not again while it stays failed.
             wanted = {(name, i) for name in bad | (state_bad(interp, after) - state_bad(interp, config))}
 
@@ -306,18 +363,24 @@ def test_monitor_agrees_with_the_semantics_on_runs_of_the_spec(precision):
             assert got == wanted, f"event {i} ({action}) from {interp.describe(config)}"
             for v in verdict.violations:
                 assert v.kind == kinds[v.property] and v.location == event.location
-            if label is not None:
+            if precision == "values" and action.kind == "tool":
                 flow_checked = any(c.name in monitor.flow_checks for c in monitor.step_checks[step.index])
                 seen["calls with a flow check"] += flow_checked
-                raised = {o.value for o in label.raising}
-                for name in bad & monitor.flow_checks:
+                for name, allowed in may_name.items():
                     named = {v.value for v in verdict.violations if v.property == name}
-                    assert (named & raised and named <= raised | {None}) if raised else named == {None}
-                seen["calls whose arguments raise their label"] += bool(raised) and flow_checked
-                seen["calls judged otherwise than by the context"] += bad != sem.step_bad(config, step, None)
+                    assert named and named <= allowed, (name, named, allowed)
+                seen["calls whose arguments raise their label"] += any(v - {None} for v in may_name.values())
+                seen["calls judged otherwise than by the context"] += bad != sem.conservative(config, step)
+                tool = model.tool(action.name)
+                seen["structured results of a tool with fields"] += bool(
+                    tool and tool.fields and event.result and event.result.startswith("{"))
+                seen["flows on listed arguments"] += sum(v.property in LISTED for v in verdict.violations)
+                raising = {value for allowed in may_name.values() for value in allowed if value}
+                seen["broken by a phrase"] += any(value.count(" ") == 4 for value in raising)
+                seen["broken by a date"] += any(re.fullmatch(r"m\d\dd\d\d", value) for value in raising)
             assert list(monitor.configs) == [after]
             if isinstance(event, ToolCall):
-                sem.read_result(action, event.result, i)
+                sem.read_call(action, event, i)
             else:
                 sem.read_words(action.agent, event.content, i, after)
             expected |= wanted
@@ -331,7 +394,9 @@ def test_monitor_agrees_with_the_semantics_on_runs_of_the_spec(precision):
                 seen["out of range"] += 1
                 break
         if precision == "values":
-            assert monitor.values.parts() == sem.parts()
+            got, want = monitor.values.parts(), sem.parts()
+            assert got == want, next((g, w) for g, w in zip(got + [None] * len(want), want + [None] * len(got))
+                                     if g != w)
 
         ended = set()
         if config[0] not in model.finals:
@@ -356,3 +421,7 @@ def test_monitor_agrees_with_the_semantics_on_runs_of_the_spec(precision):
         # then judge a call otherwise than its context would
         assert seen["calls whose arguments raise their label"] >= 5, seen
         assert seen["calls judged otherwise than by the context"] >= 5, seen
+        # with kinds, fields, dates and listed arguments
+        assert seen["structured results of a tool with fields"] >= 5, seen
+        assert seen["flows on listed arguments"] >= 5, seen
+        assert seen["broken by a phrase"] >= 2 and seen["broken by a date"] >= 2, seen

@@ -208,7 +208,8 @@ def test_json_shape(shop):
     data = json.loads(run("shop.wf", "runs.jsonl", "chat.json", "--format", "json").output)
     assert set(data) == {"spec", "workflow", "precision", "exit_code", "summary", "traces", "unreadable", "rules"}
     assert data["summary"] == {"traces": 3, "checked": 3, "passed": 1, "failed": 2, "unreadable": 0,
-                               "with_problems": 0, "violations": 3, "by_kind": {"deviation": 1, "flow": 2}}
+                               "with_problems": 0, "violations": 3, "by_kind": {"deviation": 1, "flow": 2},
+                               "warnings": 0}
     assert [t["name"] for t in data["traces"]] == ["chat.json", "runs.jsonl#clean", "runs.jsonl#leak"]
     first = data["traces"][2]["violations"][0]
     assert first["property"] == "no_leak" and first["step"] == 1 and first["line"] == 4

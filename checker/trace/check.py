@@ -10,7 +10,8 @@ Exit-code policy (`TraceReport.exit_code`): 1 if any trace violates the spec (a 
 is a definite finding, whatever else went wrong); otherwise 2 if any input could not be
 read completely — a whole file or trace that could not be read (`unreadable`) or a reading
 problem inside a trace that was checked (events may be missing, so its pass is not shown);
-otherwise 0.
+otherwise 0. Warnings (WF807: values precision read a result as a whole where the spec gives
+it fields) are reported with their trace and change neither its status nor the exit code.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import Callable, Iterable
 from wfcheck.spec import model as m
 from wfcheck.spec.span import NO_SPAN, Span
 
-from .monitor import KIND_NAMES, Monitor, Violation, check_events
+from .monitor import KIND_NAMES, Monitor, TraceWarning, Violation, check_events
 from .readers.events import Handoff, Location, Message, ReadProblem, ToolCall, Trace
 
 EXCERPT_WIDTH = 100
@@ -58,7 +59,8 @@ class Rule:
 class TraceResult:
     """One trace checked: its violations in event order (the first is where an online
     monitor could have stopped the run), an excerpt of the event at each violation
-    (`excerpts[i]` belongs to `violations[i]`), and the reading problems inside it."""
+    (`excerpts[i]` belongs to `violations[i]`), the reading problems inside it, and the
+    monitor's warnings (in event order)."""
     name: str
     file: str
     format: str
@@ -66,6 +68,7 @@ class TraceResult:
     violations: tuple[Violation, ...] = ()
     problems: tuple[ReadProblem, ...] = ()
     excerpts: tuple[str, ...] = ()
+    warnings: tuple[TraceWarning, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -79,7 +82,8 @@ class TraceResult:
         return {"name": self.name, "file": self.file, "format": self.format, "status": self.status,
                 "events": self.events,
                 "violations": [{**v.to_json(), "excerpt": e} for v, e in zip(self.violations, self.excerpts)],
-                "problems": [p.to_json() for p in self.problems]}
+                "problems": [p.to_json() for p in self.problems],
+                "warnings": [w.to_json() for w in self.warnings]}
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,10 @@ class TraceReport:
         """Traces that were checked but had reading problems."""
         return sum(bool(r.problems) for r in self.results)
 
+    @property
+    def warnings(self) -> int:
+        return sum(len(r.warnings) for r in self.results)
+
     def by_kind(self) -> dict[str, int]:
         counts = Counter(v.kind for r in self.results for v in r.violations)
         return dict(sorted(counts.items()))
@@ -125,7 +133,8 @@ class TraceReport:
     def summary_json(self) -> dict:
         return {"traces": len(self.results) + len(self.unreadable), "checked": len(self.results),
                 "passed": self.passed, "failed": self.failed, "unreadable": len(self.unreadable),
-                "with_problems": self.incomplete, "violations": self.violations, "by_kind": self.by_kind()}
+                "with_problems": self.incomplete, "violations": self.violations, "by_kind": self.by_kind(),
+                "warnings": self.warnings}
 
     def to_json(self) -> dict:
         return {"spec": self.spec, "workflow": self.workflow, "precision": self.precision,
@@ -205,7 +214,8 @@ def check_trace(monitor: Monitor, trace: Trace) -> TraceResult:
     violations = check_events(monitor, trace.events)
     found = [_resolve(v, trace, v.at == "end") for v in violations]
     return TraceResult(trace.name, trace.file, trace.format, len(trace.events),
-                       tuple(v for v, _ in found), tuple(trace.problems), tuple(t for _, t in found))
+                       tuple(v for v, _ in found), tuple(trace.problems), tuple(t for _, t in found),
+                       tuple(monitor.warnings))
 
 
 # ---------------------------------------------------------------- files

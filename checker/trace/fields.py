@@ -51,8 +51,16 @@ def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
         return None, problem
     if not isinstance(data, (dict, list, tuple, set, frozenset, yaml.MappingNode, yaml.SequenceNode)):
         return None, _NOT_A_STRUCTURE
+    rules = _RULES.get(id(fields))
+    if rules is None or rules[0] is not fields:
+        if len(_RULES) >= 256:
+            _RULES.clear()
+        rules = _RULES[id(fields)] = (fields, _rules(tuple(fields), default), default)
+    elif rules[2] != default:
+        rules = (fields, _rules(tuple(fields), default), default)
+    walk = _leaves if isinstance(data, yaml.Node) else _python_leaves
     try:
-        labelled = _leaves(data, _rules(tuple(fields), default), 2 * len(result_text) + 16)
+        labelled = walk(data, rules[1], 2 * len(result_text) + 16)
     except _NotStructured as error:
         return None, str(error)
     return tuple((label, "\n".join(texts)) for label, texts in labelled.items()), None
@@ -71,12 +79,19 @@ _YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _YAML_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t]|$)|[^\s#][^\n]*?:(?:[ \t]|$))", re.MULTILINE)
 
 
+# JSON numbers and constants keep their text (`json.loads` with these hooks, built once).
+_JSON = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+# The rules of the fields of a tool, by the identity of its tuple of fields (hashing the
+# fields on each result costs more than reading a small one): (fields, rules, default).
+_RULES: dict[int, tuple] = {}
+
+
 def _parse(text: str):
     """(the parsed result: Python values or a YAML node, None), or (None, the problem)."""
     start = text.lstrip()[:1]
     if start in ("{", "["):
         try:
-            return json.loads(text, parse_int=str, parse_float=str, parse_constant=str), None
+            return _JSON.decode(text), None
         except (ValueError, RecursionError):
             pass
         try:
@@ -153,6 +168,57 @@ def _leaves(data, label, budget: int) -> dict[Label, list[str]]:
             text = _text(item)
             if text:
                 out.setdefault(label(path), []).append(text)
+    return out
+
+
+def _python_leaves(data, label, budget: int) -> dict[Label, list[str]]:
+    """`_leaves` for what JSON or a Python literal gives (dicts, lists, tuples, sets,
+    strings, numbers, booleans, None), in the same order, faster: a recursive walk (such
+    data has fewer nodes than its text has characters, so the budget is never reached; a
+    structure nested too deep for the walk is left to `_leaves`)."""
+    out: dict[Label, list[str]] = {}
+
+    def leaf(text: str, path: tuple) -> None:
+        found = label(path)
+        texts = out.get(found)
+        if texts is None:
+            out[found] = [text]
+        else:
+            texts.append(text)
+
+    def walk(item, path: tuple) -> None:
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if type(key) is str:
+                    field = path + (key,)
+                    if key:
+                        leaf(key, field)
+                else:
+                    field = path + (str(key),)
+                    text = _text(key)
+                    if text:
+                        leaf(text, field)
+                if type(value) is str:
+                    if value:
+                        leaf(value, field)
+                else:
+                    walk(value, field)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            for value in item:
+                if type(value) is str:
+                    if value:
+                        leaf(value, path)
+                else:
+                    walk(value, path)
+        else:
+            text = _text(item)
+            if text:
+                leaf(text, path)
+
+    try:
+        walk(data, ())
+    except RecursionError:
+        return _leaves(data, label, budget)
     return out
 
 

@@ -86,6 +86,49 @@ def probes(value, kind: str | None = None, pattern: str | None = None) -> tuple[
     return tuple(found.values())
 
 
+EMPTY: frozenset = frozenset()
+
+
+def value_sets(value, kind: str | None = None, pattern: str | None = None):
+    """The probes of `probes(value, kind, pattern)` as three sets, what the trace monitor
+    looks up: the texts of those that raise, the texts of those that do not, and those of
+    the shingles. Cached for a string (most arguments are)."""
+    if type(value) is str:
+        key = (value, kind, pattern)
+        out = _STRING_SETS.get(key)
+        if out is None:
+            out = _string_sets(value, kind, pattern)
+            if len(_STRING_SETS) >= _MAX_CACHED:
+                _STRING_SETS.clear()
+            _STRING_SETS[key] = out
+        return out
+    if kind is None:
+        return frozenset(candidate_values(value)), EMPTY, EMPTY
+    found = probes(value, kind, pattern)
+    return (frozenset(p.text for p in found if p.raises and not p.phrase),
+            frozenset(p.text for p in found if not p.raises),
+            frozenset(p.text for p in found if p.phrase))
+
+
+_STRING_SETS: dict[tuple, tuple] = {}
+
+
+def _string_sets(item: str, kind: str | None, pattern: str | None):
+    """`value_sets` of one string, made without `Probe` objects (a text has dozens)."""
+    if kind is None:
+        return frozenset(candidate_values(item)), EMPTY, EMPTY
+    if kind == "text":
+        tokens, shingles = _text(item, pattern)
+        return frozenset(tokens), EMPTY, frozenset(shingles)
+    if kind == "number":
+        found = _number(item, pattern)
+        return (frozenset(t for t, raises in found if raises),
+                frozenset(t for t, raises in found if not raises) if found else EMPTY, EMPTY)
+    if kind not in _STRING_KINDS:
+        raise ValueError(f"unknown parameter kind {kind!r}")
+    return frozenset(_STRING_KINDS[kind](item, pattern)), EMPTY, EMPTY
+
+
 def _collect(item, kind: str, pattern: str | None, found: dict[str, Probe]) -> None:
     if isinstance(item, dict):
         for v in item.values():
@@ -115,7 +158,13 @@ def _string_probes(item: str, kind: str, pattern: str | None) -> tuple[Probe, ..
     key = (item, kind, pattern)
     out = _STRING_PROBES.get(key)
     if out is None:
-        out = tuple(_STRING_KINDS[kind](item, pattern))
+        found = _STRING_KINDS[kind](item, pattern)
+        if kind == "number":
+            out = tuple(Probe(text, raises) for text, raises in found)
+        elif kind == "text":
+            out = tuple(Probe(text) for text in found[0]) + tuple(Probe(text, phrase=True) for text in found[1])
+        else:
+            out = tuple(map(Probe, found))
         if len(_STRING_PROBES) >= _MAX_CACHED:
             _STRING_PROBES.clear()
         _STRING_PROBES[key] = out
@@ -123,17 +172,19 @@ def _string_probes(item: str, kind: str, pattern: str | None) -> tuple[Probe, ..
 
 
 # ---------------------------------------------------------------- one kind each
+# Each gives the texts of the probes of one string: all raising; `_number` (text, raises)
+# pairs; `_text` (tokens, shingles).
 
-def _id(item: str, _pattern) -> list[Probe]:
+def _id(item: str, _pattern) -> list[str]:
     text = item.strip().lower()
-    return [Probe(text)] if text else []
+    return [text] if text else []
 
 
 _EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-]|\.\w)")
 
 
-def _email(item: str, _pattern) -> list[Probe]:
-    return [Probe(m) for m in _EMAIL.findall(item.lower())]
+def _email(item: str, _pattern) -> list[str]:
+    return _EMAIL.findall(item.lower())
 
 
 _URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s<>\"'`]+"
@@ -141,41 +192,41 @@ _URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s<>\"'`]+"
 _URL_TAIL = ".,;:!?)]}/"
 
 
-def _url(item: str, _pattern) -> list[Probe]:
+def _url(item: str, _pattern) -> list[str]:
     out = []
     for m in _URL.finditer(item.lower()):
         url = m.group().rstrip(_URL_TAIL)
         bare = SCHEME.sub("", url)
-        out.append(Probe(url))
+        out.append(url)
         if bare and bare != url:
-            out.append(Probe(bare))
+            out.append(bare)
     return out
 
 
 _IBAN = re.compile(r"(?<![^\W_])[a-z]{2}\d{2}(?:[a-z0-9]{11,30}|(?: [a-z0-9]{4}){2,7}(?: [a-z0-9]{1,4})?)(?![^\W_])")
 
 
-def _iban(item: str, _pattern) -> list[Probe]:
+def _iban(item: str, _pattern) -> list[str]:
     out = []
     for m in _IBAN.finditer(item.lower()):
         compact = m.group().replace(" ", "")
         if 15 <= len(compact) <= 34:
-            out.append(Probe(compact))
-            out.append(Probe(" ".join(compact[i:i + 4] for i in range(0, len(compact), 4))))
+            out.append(compact)
+            out.append(" ".join(compact[i:i + 4] for i in range(0, len(compact), 4)))
     return out
 
 
 _SEPARATOR = re.compile(r"[/\\]")
 
 
-def _path(item: str, _pattern) -> list[Probe]:
+def _path(item: str, _pattern) -> list[str]:
     text = item.strip().lower()
     if not text:
         return []
     name = _SEPARATOR.split(text.rstrip("/\\"))[-1]
-    out = [Probe(text)]
+    out = [text]
     if len(name) >= MIN_FILE_NAME and name != text:
-        out.append(Probe(name))
+        out.append(name)
     return out
 
 
@@ -183,10 +234,10 @@ def _path(item: str, _pattern) -> list[Probe]:
 _NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d]|[.,]\d)")
 
 
-def _number(item: str, _pattern) -> list[Probe]:
+def _number(item: str, _pattern) -> list[tuple[str, bool]]:
     out = []
     for m in _NUMBER.findall(item):
-        out += _number_probes(Decimal(m.replace(",", "")))
+        out += _number_forms(Decimal(m.replace(",", "")))
     return out
 
 
@@ -196,6 +247,11 @@ def _decimal(number: int | float) -> Decimal:
 
 def _number_probes(number: Decimal) -> list[Probe]:
     """The canonical forms of a number (see the module's docstring)."""
+    return [Probe(form, raises) for form, raises in _number_forms(number)]
+
+
+def _number_forms(number: Decimal) -> list[tuple[str, bool]]:
+    """The canonical forms of a number, each with whether it raises."""
     if not number.is_finite():
         return []
     text = format(abs(number).normalize(), "f")
@@ -206,36 +262,35 @@ def _number_probes(number: Decimal) -> list[Probe]:
         forms.append(f"{int(whole):,}" + (f".{fraction}" if fraction else ""))
     if len(fraction) == 1:
         forms += [form + "0" for form in forms]
-    return [Probe(form, raises) for form in forms]
+    return [(form, raises) for form in forms]
 
 
-def _date(item: str, _pattern) -> list[Probe]:
-    return [Probe(token) for token in date_tokens(item)]
+def _date(item: str, _pattern) -> list[str]:
+    return date_tokens(item)
 
 
-def _text(item: str, _pattern) -> list[Probe]:
+def _text(item: str, _pattern) -> tuple[list[str], list[str]]:
+    """The tokens of a `text` value (in order, each once) and its shingles."""
     text = item.lower()
-    out = []
+    tokens: list[str] = []
     if len(text) < 20 or _may_have_values(text):
         # The token step of untyped extraction (`provenance._string_values`).
         for token in _marked_tokens(text):
             token = token.strip(".:/-")
             if len(token) >= 5 and VALUE_MARK.search(token):
-                out.append(Probe(token))
+                tokens.append(token)
                 if "://" in token:
                     bare = SCHEME.sub("", token)
                     if bare != token and len(bare) >= 5:
-                        out.append(Probe(bare))
+                        tokens.append(bare)
     words = runs(text)
-    for i in range(len(words) - SHINGLE_WORDS + 1):
-        out.append(Probe(" ".join(words[i:i + SHINGLE_WORDS]), phrase=True))
-    return out
+    return list(dict.fromkeys(tokens)), list(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)))))
 
 
-def _pattern(item: str, pattern: str | None) -> list[Probe]:
+def _pattern(item: str, pattern: str | None) -> list[str]:
     if pattern is None:
         raise ValueError("a parameter of kind 'pattern' needs its regular expression")
-    return [Probe(m.group().lower()) for m in _compiled(pattern).finditer(item) if m.group()]
+    return [m.group().lower() for m in _compiled(pattern).finditer(item) if m.group()]
 
 
 @lru_cache(maxsize=256)

@@ -9,8 +9,10 @@ misses what the spec forbids. An event the spec does not allow in the current st
 
 Precision `conservative` (the semantics of `verify`): what an agent writes carries its
 whole context label. `values`: it carries the label of the values it contains, as
-"Values precision" in docs/language.md says and spec/values.py states executably (the
-labels come from the index in provenance.py); contexts and hand-offs still move as in
+"Values precision" in docs/language.md says and spec/values.py states executably: taken
+from each argument by its parameter's kind (kinds.py), a structured result's values with
+the labels of their fields (fields.py), a flow with listed arguments looking at those only
+(the labels come from the index in provenance.py); contexts and hand-offs still move as in
 conservative mode.
 """
 from __future__ import annotations
@@ -24,12 +26,15 @@ from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.span import NO_SPAN, Span
 from wfcheck.spec.system import Check, System, agent_flow_condition, lower
 
-from .mapping import ActionResolver
-from .provenance import ValueIndex
+from .fields import label_parts
+from .kinds import date_tokens, value_sets
+from .mapping import ERROR_OUTCOMES, ActionResolver
+from .provenance import ValueIndex, candidate_values
 from .readers.events import Handoff, Location, Message, ToolCall
 
 PRECISIONS = ("conservative", "values")
 MAX_CACHED_MOVES = 200_000
+UNSTRUCTURED = "WF807"   # values precision: a result of a tool with fields that is not structured
 
 KIND_NAMES = {m.Never: "permission", m.FlowToTool: "flow", m.FlowToAgent: "flow", m.SinkBound: "flow",
               m.IntegrityNeed: "flow", m.Order: "ordering", m.Count: "counting", m.Always: "invariant",
@@ -67,6 +72,21 @@ class Violation:
                 "rule": {"file": self.span.file, "line": self.span.line, "column": self.span.column}
                 if self.span != NO_SPAN else None,
                 "chain": [link.to_json() for link in self.chain], "value": self.value, "at": self.at}
+
+
+@dataclass(frozen=True)
+class TraceWarning:
+    """Something the monitor could not read as the spec says, at one event, that does not
+    change the verdict's soundness (docs/errors.md): WF807, a result of a tool with result
+    fields that is not structured, whose values then take the tool's whole label."""
+    code: str
+    message: str
+    step: int
+    location: Location
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "message": self.message, "step": self.step, "file": self.location.file,
+                "line": self.location.line, "pointer": self.location.pointer}
 
 
 @dataclass(frozen=True)
@@ -128,9 +148,12 @@ class Monitor:
         self.state_checks = [c for c in self.system.checks if c.state_bad != m.Const(False)]
         self.flow_checks = {c.name for c in self.system.checks
                             if any(isinstance(k, (m.FlowToTool, m.SinkBound, m.IntegrityNeed)) for k in c.property.kinds)}
-        # Per step: (check, its name, is a flow check), for `_step_bad`.
-        self._step_check_rows = {i: tuple((c, c.name, c.name in self.flow_checks) for c in checks)
-                                 for i, checks in self.step_checks.items()}
+        # Per step: (check, its name, is a flow check, the argument sets its sinks at the
+        # step look at), for `_step_bad`.
+        self._step_check_rows = {
+            st.index: tuple((c, c.name, c.name in self.flow_checks, _sink_arguments(c, st))
+                            for c in self.step_checks[st.index])
+            for st in self.system.steps}
         self.label_slots = tuple(self.interp.index[v.name] for v in self.system.vars
                                  if v.role in ("conf", "integ", "source"))
         self.history_slots = tuple(
@@ -142,6 +165,12 @@ class Monitor:
         self._tools: dict[str, m.Tool] = {}
         for tool in self.model.tools:
             self._tools.setdefault(tool.name, tool)
+        # Values precision: per tool, its parameters with a kind (name -> Param).
+        self._typed = {name: {p.name: p for p in tool.params if p.kind is not None}
+                       for name, tool in self._tools.items()}
+        # Dates are matched in any form only if some parameter is a date (kinds.py).
+        self._mentions = date_tokens if any(p.kind == "date" for t in self.model.tools for p in t.params) else None
+        self._plain = m.Label(self.model.conf.bottom, self.model.integ.top)
         self._cache: dict = {}
         self.reset()
 
@@ -149,7 +178,9 @@ class Monitor:
     def reset(self) -> None:
         self.configs = (self.interp.initial(),)
         self.index = 0
-        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked)
+        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked, self._mentions)
+        self.warnings: list[TraceWarning] = []   # values precision: since the reset, in event order
+        self._by_field: dict[int, str] = {}      # event -> the tool whose result was read by field
         self.history: dict[tuple[str, str], list[tuple[int, int, Link, tuple[Link, ...]]]] = {}
         self.locations: list[Location] = []   # per event, for values precision's chains
         self.start_violations = tuple(replace(v, at="start") for v in
@@ -167,7 +198,8 @@ class Monitor:
         return Verdict(tuple(violations)) if violations else CLEAN
 
     def step(self, event) -> Verdict:
-        """Take `event` and return the violations it causes."""
+        """Take `event` and return the violations it causes. What taking it could not read
+        as the spec says is added to `warnings`."""
         violations = self._process(event, commit=True)
         self.index += 1
         return Verdict(tuple(violations)) if violations else CLEAN
@@ -214,7 +246,7 @@ class Monitor:
         step_bad = move.step_bad
         if values and move.by_values and isinstance(event, ToolCall) and event.arguments is not None:
             # The flow checks look at the labels of the values in the arguments.
-            step_bad = tuple(self._step_bad(move.pairs, event.arguments, move.forced))
+            step_bad = tuple(self._step_bad(move.pairs, event.arguments, move.forced, {}))
         violations: list[Violation] = []
         if move.forced:
             violations.append(self._deviation(resolved.actions[0], move.candidates, location))
@@ -244,7 +276,7 @@ class Monitor:
         forced = not pairs
         if forced:
             pairs = tuple((c, st) for c in self.configs for st in candidates)
-        step_bad = tuple(self._step_bad(pairs, None, forced))
+        step_bad = tuple(self._step_bad(pairs, None, forced, None))
         by_values = any(check.name in self.flow_checks
                         for _, st in pairs for check in self.step_checks.get(st.index, ()))
         successors: list = []
@@ -275,12 +307,53 @@ class Monitor:
         return Violation(None, "deviation", self.index, location, message, span)
 
     # ------------------------------------------------------------ property checks
-    def _values_config(self, config: tuple, step, arguments: dict):
-        """The configuration with the actor's label replaced by its arguments' label."""
+    def _written(self, tool: str, arguments, params: frozenset | None):
+        """The label of what the arguments of a call of `tool` carry (all of them, or those
+        named in `params`), and the values that raise it."""
+        typed = self._typed.get(tool)
+        if not isinstance(arguments, dict):   # one argument without a name: no sink lists it
+            return self.values.label(candidate_values(arguments) if params is None else ())
+        if not typed and params is None:
+            return self.values.label(candidate_values(arguments))   # untyped, all arguments
+        values: set[str] = set()
+        phrases: set[str] = set()
+        for name, value in arguments.items():
+            if params is not None and name not in params:
+                continue
+            param = typed.get(name) if typed else None
+            raising, _, shingles = (value_sets(value) if param is None
+                                    else value_sets(value, param.kind, param.pattern))
+            values.update(raising)
+            if shingles:
+                phrases.update(shingles)
+        return self.values.label(values, phrases)
+
+    def _own_values(self, tool: str | None, arguments) -> tuple[str, ...]:
+        """The values a call's arguments carry, of every kind, phrases aside: blanked out of
+        its result before the result is read (an echo does not launder a value)."""
+        typed = self._typed.get(tool) if tool is not None else None
+        if not isinstance(arguments, dict):
+            return tuple(candidate_values(arguments))
+        out: set[str] = set()
+        for name, value in arguments.items():
+            param = typed.get(name) if typed else None
+            raising, quiet, _ = value_sets(value) if param is None else value_sets(value, param.kind, param.pattern)
+            out.update(raising)
+            if quiet:
+                out.update(quiet)
+        return tuple(out)
+
+    def _values_config(self, config: tuple, step, arguments: dict, params: frozenset | None, labels: dict):
+        """The configuration with the actor's label replaced by the label of its arguments
+        (those in `params`, or all); `labels` caches the labels for one event."""
         actor = step.edge.action.agent
         if actor is None:
             return config, None
-        conf, integ, raising = self.values.written_label(arguments)
+        tool = step.edge.action.name
+        found = labels.get((tool, params))
+        if found is None:
+            found = labels[(tool, params)] = self._written(tool, arguments, params)
+        conf, integ, raising = found
         slots = self._actor_slots.get(actor)
         if slots is None:
             index = self.interp.index
@@ -294,24 +367,32 @@ class Monitor:
             patched[slot] = bool(raising) and any(tool in o.sources for o in raising)
         return tuple(patched), raising
 
-    def _step_bad(self, pairs, arguments: dict | None, forced: bool):
-        """(check, step, config, raising values) for each property a step breaks, once each."""
+    def _step_bad(self, pairs, arguments: dict | None, forced: bool, labels: dict | None):
+        """(check, step, config, raising values) for each property a step breaks, once each.
+        With `arguments` (values precision), a flow check is judged by the label of the
+        arguments its sinks at the step name: it is broken if it is for any of its argument
+        sets (all its sinks at one step have the same source, so its condition is one test
+        of the written label). `labels` caches the labels per argument set."""
         seen: set[str] = set()
         test = self.interp.step_condition if forced else self.interp.step_bad
         for config, st in pairs:
             rows = self._step_check_rows.get(st.index)
             if not rows:
                 continue
-            values_config = raising = None   # computed for the first flow check only
-            for check, name, is_flow in rows:
+            for check, name, is_flow, sinks in rows:
                 if name in seen:
                     continue
-                if is_flow and arguments is not None and values_config is None:
-                    values_config, raising = self._values_config(config, st, arguments)
-                probe = values_config if is_flow and values_config is not None else config
-                if test(check, probe, st):
-                    seen.add(name)
-                    yield check, st, config, (raising if is_flow else None)
+                if not is_flow or arguments is None:
+                    if test(check, config, st):
+                        seen.add(name)
+                        yield check, st, config, None
+                    continue
+                for params in sinks:
+                    patched, raising = self._values_config(config, st, arguments, params, labels)
+                    if test(check, patched, st):
+                        seen.add(name)
+                        yield check, st, config, raising
+                        break
 
     def _state_violations(self, configs, step_index: int, location: Location, before=()) -> list[Violation]:
         """State properties that fail in `configs` and did not already fail `before`: a state
@@ -361,12 +442,16 @@ class Monitor:
             where = f" (entered at event {origin.entered_at})" if origin.entered_at is not None else ""
             entered = (self.locations[origin.entered_at]
                        if origin.entered_at is not None and origin.entered_at < len(self.locations) else None)
-            chain = ((Link(origin.entered_at, entered, f"`{origin.value}` appeared in {label} content"),)
+            content = f"{label} content"
+            by_field = self._by_field.get(origin.entered_at) if origin.entered_at is not None else None
+            if by_field is not None:   # the part of a structured result with that label
+                content = f"a field of the result of `{by_field}` labelled {label}"
+            chain = ((Link(origin.entered_at, entered, f"`{origin.value}` appeared in {content}"),)
                      if origin.entered_at is not None else ())
             chain += (Link(self.index, location, f"{action} with `{origin.value}` in its arguments"),)
             return Violation(check.name, kind, self.index, location,
-                             f"{action} with `{origin.value}` in its arguments, a value from {label} "
-                             f"content{where}: breaks `{prop.name}`", prop.span, chain, origin.value)
+                             f"{action} with `{origin.value}` in its arguments, a value from {content}"
+                             f"{where}: breaks `{prop.name}`", prop.span, chain, origin.value)
         chain = self._entry_chain(actor, check, config)
         chain += (Link(self.index, location, f"{action}: its arguments carry its context"),)
         source = next((k.source for k in prop.kinds
@@ -383,6 +468,8 @@ class Monitor:
                          prop.span, chain)
 
     def _level_names(self, conf: int, integ: int) -> str:
+        """The label's levels that say something (not the lowest confidentiality or the
+        highest integrity), in backticks; the lowest confidentiality if none does."""
         parts = []
         if conf != self.model.conf.bottom:
             parts.append(self.model.conf.levels[conf])
@@ -430,11 +517,31 @@ class Monitor:
         return self._latest_chain(agent, _dimension(kind))
 
     def _remember_content(self, event, action: m.Action | None = None) -> None:
-        """Feed what was read into the value index, with the label it was read at."""
+        """Feed what was read into the value index, with the label it was read at: a call's
+        result without the call's own values, by field for a tool with result fields."""
         if isinstance(event, ToolCall):
+            if not event.result:
+                return
             tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
-            label = tool.returns if tool is not None else m.Label(self.model.conf.bottom, self.model.integ.top)
-            self.values.add(event.result, label.conf, label.integ, self.index, tool.name if tool else None)
+            own = self._own_values(tool.name if tool is not None else None, event.arguments)
+            if tool is None:
+                self.values.add(event.result, self._plain.conf, self._plain.integ, self.index, own=own)
+                return
+            failed = event.is_error or action.outcome in ERROR_OUTCOMES
+            if tool.fields and not failed:
+                parts, problem = label_parts(event.result, tool.fields, tool.default)
+                if parts is not None:
+                    for label, text in parts:
+                        self.values.add(text, label.conf, label.integ, self.index, tool.name, own=own)
+                    self._by_field[self.index] = tool.name
+                    return
+                whole = self._level_names(tool.returns.conf, tool.returns.integ)
+                self.warnings.append(TraceWarning(
+                    UNSTRUCTURED, f"the result of `{tool.name}` is not structured ({problem}): its values take "
+                                  f"the tool's whole label ({whole})",
+                    self.index, getattr(event, "result_location", None) or event.location))
+            label = tool.returns
+            self.values.add(event.result, label.conf, label.integ, self.index, tool.name, own=own)
         elif isinstance(event, Message) and event.role in ("user", "system"):
             self.values.add(event.content, self.model.conf.bottom, self.model.integ.top, self.index, from_user=True)
         elif isinstance(event, (Message, Handoff)) and event.agent:
@@ -443,6 +550,27 @@ class Monitor:
                 config = self.configs[0]
                 self.values.add(event.content, config[self.interp.index[self.system.conf_of(sender).name]],
                                 config[self.interp.index[self.system.integ_of(sender).name]], self.index)
+
+
+def _sink_arguments(check: Check, st) -> tuple[frozenset | None, ...]:
+    """The argument sets that the flow sinks of `check` at step `st` look at: None for all
+    the arguments. One sink's set is enough if it holds the others (the label of more
+    arguments is at least as high)."""
+    action = st.edge.action
+    found: list[frozenset | None] = []
+    for kind in check.property.kinds:
+        if isinstance(kind, m.FlowToTool) and kind.pattern.matches(action):
+            params = kind.params
+        elif (isinstance(kind, (m.SinkBound, m.IntegrityNeed)) and action.kind == "tool"
+              and action.name == kind.tool):
+            params = kind.params
+        else:
+            continue
+        if params is None:
+            return (None,)
+        found.append(frozenset(params))
+    kept = [p for p in dict.fromkeys(found) if not any(p < q for q in found)]
+    return tuple(kept) or (None,)
 
 
 def check_events(monitor: Monitor, events) -> list[Violation]:

@@ -29,6 +29,10 @@ has few.
 """
 from __future__ import annotations
 
+from collections import deque
+from itertools import repeat
+from typing import Callable
+
 from wfcheck.spec.lattice import Lattice
 from wfcheck.spec.values import MAX_WHOLE, SCHEME, SHORT, VALUE_MARK, ValueOrigin, number_value, occurs
 
@@ -153,6 +157,38 @@ def _visit(item, found: set[str]) -> None:
             found.add(text)
 
 
+def blank(text: str, values) -> str:
+    """`text` with every character of a whole-word occurrence (`occurs`) of one of `values`
+    in it replaced by a space (the occurrences are those of `text` as given, so the order of
+    the values does not matter)."""
+    cuts: list[tuple[int, int]] = []
+    end = len(text)
+    for value in values:
+        if not value or value not in text:
+            continue
+        left, right = value[0].isalnum(), value[-1].isalnum()
+        n = len(value)
+        i = text.find(value)
+        while i >= 0:
+            if ((not left or i == 0 or not text[i - 1].isalnum())
+                    and (not right or i + n == end or not text[i + n].isalnum())):
+                cuts.append((i, i + n))
+            i = text.find(value, i + 1)
+    if not cuts:
+        return text
+    cuts.sort()
+    pieces = []
+    done = 0
+    for a, b in cuts:
+        if b <= done:
+            continue
+        a = max(a, done)
+        pieces += (text[done:a], " " * (b - a))
+        done = b
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 _HEAD = 40
 
 
@@ -198,9 +234,11 @@ class ValueIndex:
     """The content seen so far in a trace: its texts with their label, tracked source tool
     and whether they are the user's (or system's) words, and an inverted index of them."""
 
-    def __init__(self, conf: Lattice, integ: Lattice, tracked: tuple[str, ...]) -> None:
+    def __init__(self, conf: Lattice, integ: Lattice, tracked: tuple[str, ...],
+                 mentions: Callable[[str], list[str]] | None = None) -> None:
         self.conf, self.integ = conf, integ
         self.tracked = tracked
+        self.mentions = mentions   # words appended to every text (the date tokens), if any
         self._plain = (conf.bottom, integ.top)
         self._texts: list[str] = []
         self._steps: list[int] = []
@@ -209,18 +247,41 @@ class ValueIndex:
         # Per side (see `_Watch`): the ids of its texts, and its postings: run of letters
         # and digits -> the ids of the side's texts that have it, ascending (an id is
         # appended once per occurrence of the run). A run that a looked-up value has and no
-        # text of the side had yet gets an empty list, to watch.
+        # text of the side had yet gets an empty list, to watch. Side 1 is read only for a
+        # value that side 0 holds, so its postings are made when it is first read (most
+        # runs never raise a value) and from then on as its texts arrive; `_indexed`: how
+        # many texts of each side are in its postings.
         self._ids: tuple[list[int], list[int]] = ([], [])
         self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        self._indexed = [0, 0]
+        self._eager = [True, False]
         self._watches: dict[str, _Watch] = {}
+        # Phrases (word sequences): per number of words n, per side, per kind of text,
+        # phrase -> the first text of that kind on the side that has it (a label needs no
+        # more: see `_note`). Made for a side when a phrase is first looked up there, then
+        # as its texts come; `_grammed[(n, side)]`: how many of its texts are in them.
+        self._grams: dict[tuple[int, int], dict[tuple, dict[str, int]]] = {}
+        self._grammed: dict[tuple[int, int], int] = {}
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
-            from_user: bool = False) -> None:
+            from_user: bool = False, own: tuple[str, ...] = ()) -> None:
         """Content read at `step` with label (conf, integ): a tool's result (`tool`), the
-        user's or system's words (`from_user`), or an agent's own text (neither)."""
+        user's or system's words (`from_user`), or an agent's own text (neither). `own`:
+        the values of the call that returned it (lower-cased), blanked out of it first
+        (`blank`), so that an echo of a value does not change its label. With `mentions`,
+        the text is kept with its mentions (those of the blanked text, but the own values)
+        appended on a line of their own."""
         if not text:
             return
         text = text.lower()
+        if own:
+            text = blank(text, own)
+        if self.mentions is not None:
+            extra = self.mentions(text)
+            if extra and own:
+                extra = [word for word in extra if word not in own]
+            if extra:
+                text = text + "\n" + " ".join(extra)
         pid = len(self._texts)
         self._texts.append(text)
         self._steps.append(step)
@@ -230,12 +291,27 @@ class ValueIndex:
         self._kinds.append((label, tool, from_user))
         side = 1 if label == self._plain and tool is None else 0
         self._ids[side].append(pid)
+        if self._eager[side]:
+            self._index(side)
+        if self._grammed:
+            for n, of in self._grammed:
+                if of == side:
+                    self._gram(n, side)
+
+    def _index(self, side: int) -> None:
+        """Put the texts of `side` not yet in its postings there (from now on, as they come)."""
+        ids = self._ids[side]
+        start = self._indexed[side]
+        self._indexed[side] = len(ids)
+        self._eager[side] = True
         postings = self._postings[side]
-        for run in runs(text):
-            try:
-                postings[run].append(pid)
-            except KeyError:
-                postings[run] = [pid]
+        texts = self._texts
+        for pid in ids[start:]:
+            for run in runs(texts[pid]):
+                try:
+                    postings[run].append(pid)
+                except KeyError:
+                    postings[run] = [pid]
 
     def parts(self) -> list[tuple[int, tuple[int, int], str | None, bool, str]]:
         """The content so far: (step, label, tracked tool, from the user, lower-cased text)."""
@@ -249,11 +325,16 @@ class ValueIndex:
         return watch.origin or self._origin(watch)
 
     def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:
-        """The label of what the arguments carry, and the values that raised it."""
+        """The label of what the arguments carry (untyped), and the values that raised it."""
+        return self.label(candidate_values(arguments))
+
+    def label(self, values, phrases=()) -> tuple[int, int, list[ValueOrigin]]:
+        """The label of the values (whole words) and phrases (word sequences), lower-cased:
+        the join of their confidentiality, the meet of their integrity; and the values and
+        phrases that raised it, values first, each kind in sorted order."""
         conf, integ = self.conf.bottom, self.integ.top
         raising: list[ValueOrigin] = []
         watches = self._watches
-        values = candidate_values(arguments)
         for value in sorted(values) if len(values) > 1 else values:
             watch = watches.get(value)
             if watch is None:
@@ -270,7 +351,70 @@ class ValueIndex:
                 raising.append(origin)
             conf = self.conf.join(conf, origin.conf)
             integ = self.integ.meet(integ, origin.integ)
+        if phrases:
+            for phrase in sorted(phrases) if len(phrases) > 1 else phrases:
+                origin = self._phrase(phrase)
+                if origin is None:
+                    continue   # held by no text of side 0 (most are not): raises nothing
+                if origin.conf != self.conf.bottom or origin.integ != self.integ.top or origin.sources:
+                    raising.append(origin)
+                conf = self.conf.join(conf, origin.conf)
+                integ = self.integ.meet(integ, origin.integ)
         return conf, integ, raising
+
+    def phrase_origin(self, phrase: str) -> ValueOrigin:
+        """Where the word sequence `phrase` (lower-cased words, one space between) came
+        from, given the content so far."""
+        return self._phrase(phrase, always=True)
+
+    def _phrase(self, phrase: str, always: bool = False) -> ValueOrigin | None:
+        """The origin of a phrase; None if no text of side 0 has it (unless `always`)."""
+        n = phrase.count(" ") + 1
+        if (n, 0) not in self._grammed:
+            self._grammed[(n, 0)] = 0
+        self._gram(n, 0)
+        held = [pid for first in self._grams.get((n, 0), {}).values() if (pid := first.get(phrase)) is not None]
+        if not held and not always:
+            return None
+        if (n, 1) not in self._grammed:
+            self._grammed[(n, 1)] = 0
+        self._gram(n, 1)
+        held += [pid for first in self._grams.get((n, 1), {}).values() if (pid := first.get(phrase)) is not None]
+        labels: dict[tuple[int, int], int] = {}
+        tools: set[str] = set()
+        user = False
+        for pid in held:
+            label, tool, from_user = self._kinds[pid]
+            step = self._steps[pid]
+            if labels.get(label, step) >= step:
+                labels[label] = step
+            if tool is not None:
+                tools.add(tool)
+            user = user or from_user
+        return self._origin_of(phrase, labels, tools, user)
+
+    def _gram(self, n: int, side: int) -> None:
+        """Put the texts of `side` not yet in its phrases of `n` words there. Consecutive
+        maximal runs of letters and digits of a text are separated by other characters
+        only, so a phrase occurs in a text (`kinds.occurs`) iff its words are consecutive
+        runs of the text."""
+        ids = self._ids[side]
+        start = self._grammed[(n, side)]
+        if start >= len(ids):
+            return
+        self._grammed[(n, side)] = len(ids)
+        by_kind = self._grams.setdefault((n, side), {})
+        texts, kinds = self._texts, self._kinds
+        for pid in ids[start:]:
+            words = runs(texts[pid])
+            if len(words) < n:
+                continue
+            kind = kinds[pid]
+            first = by_kind.get(kind)
+            if first is None:
+                first = by_kind[kind] = {}
+            # the first text of the kind for each phrase, in C (no Python code per phrase)
+            deque(map(first.setdefault, map(" ".join, zip(*(words[i:] for i in range(n)))), repeat(pid)), 0)
 
     # ------------------------------------------------------------ look-ups
     def _first(self, value: str) -> _Watch:
@@ -328,6 +472,8 @@ class ValueIndex:
 
     def _update(self, watch: _Watch, side: int) -> None:
         """Bring `watch` up to date with the texts of `side` added since it was read."""
+        if not self._eager[side]:
+            self._index(side)
         postings = watch.postings[side]
         if postings is None:
             postings = watch.postings[side] = self._candidates(watch, side)
@@ -377,14 +523,17 @@ class ValueIndex:
             watch.origin = None
 
     def _origin(self, watch: _Watch) -> ValueOrigin:
-        if not watch.labels:
-            origin = ValueOrigin(watch.value, self.conf.bottom, self.integ.top, None, frozenset())
-        else:
-            conf = integ = None
-            for c, i in watch.labels:
-                conf = c if conf is None else self.conf.meet(conf, c)
-                integ = i if integ is None else self.integ.join(integ, i)
-            sources = frozenset() if watch.user else frozenset(watch.tools)
-            origin = ValueOrigin(watch.value, conf, integ, watch.labels.get((conf, integ)), sources)
-        watch.origin = origin
+        origin = watch.origin = self._origin_of(watch.value, watch.labels, watch.tools, watch.user)
         return origin
+
+    def _origin_of(self, value: str, labels: dict | None, tools, user: bool) -> ValueOrigin:
+        """A value's origin from the labels of the texts that hold it (label -> the first
+        step), their tracked tools and whether the user's words are among them."""
+        if not labels:
+            return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
+        conf = integ = None
+        for c, i in labels:
+            conf = c if conf is None else self.conf.meet(conf, c)
+            integ = i if integ is None else self.integ.join(integ, i)
+        sources = frozenset() if user else frozenset(tools)
+        return ValueOrigin(value, conf, integ, labels.get((conf, integ)), sources)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from wfcheck.spec.span import NO_SPAN, Span
 
-from .monitor import Link, Violation
+from .monitor import UNSTRUCTURED, Link, TraceWarning, Violation
 from .readers.events import Location, ReadProblem
 from .check import TraceReport, TraceResult
 
@@ -27,6 +27,10 @@ PROBLEM_RULES = {
     "WF804": "a missing or mistyped field in a trace",
     "WF805": "a tool result with no call",
     "WF806": "a truncated trace",
+}
+#: the monitor's warnings (docs/errors.md)
+WARNING_RULES = {
+    UNSTRUCTURED: "a result of a tool with result fields that is not structured",
 }
 
 
@@ -77,8 +81,12 @@ def _violation_lines(violation: Violation, excerpt: str, rule_text: str | None) 
     return lines
 
 
-def _problem_text(problem: ReadProblem, severity: str = "error") -> str:
+def _problem_text(problem: ReadProblem | TraceWarning, severity: str = "error") -> str:
     return f"{severity}[{problem.code}]: {problem.message}"
+
+
+def _warning_text(warning: TraceWarning) -> str:
+    return f"{_problem_text(warning, 'warning')} at {_where(warning.location)} (step {warning.step})"
 
 
 def render_text(report: TraceReport) -> str:
@@ -91,6 +99,7 @@ def render_text(report: TraceReport) -> str:
                      f"({_plural(result.events, 'event')}, {_plural(len(result.violations), 'violation')})")
         for problem in result.problems:
             lines.append(f"  {_problem_text(problem, 'warning')} at {_where(problem.location)}")
+        lines.extend(f"  {_warning_text(w)}" for w in result.warnings)
         for i, (violation, excerpt) in enumerate(zip(result.violations, result.excerpts)):
             lines.append(f"  {HEADLINE}:" if i == 0 else "  then:")
             lines.extend(_violation_lines(violation, excerpt, rule_texts.get(violation.property)))
@@ -109,6 +118,8 @@ def _summary(report: TraceReport) -> str:
     kinds = report.by_kind()
     if kinds:
         text += " (" + ", ".join(f"{n} {kind}" for kind, n in kinds.items()) + ")"
+    if report.warnings:
+        text += f"; {_plural(report.warnings, 'warning')}"
     return text
 
 
@@ -161,6 +172,9 @@ def render_junit(report: TraceReport) -> str:
         if result.problems:
             err = ET.SubElement(case, "system-err")
             err.text = _xml_text("\n".join(f"{_problem_text(p, 'warning')} at {p.location}" for p in result.problems))
+        if result.warnings:
+            out = ET.SubElement(case, "system-out")
+            out.text = _xml_text("\n".join(_warning_text(w) for w in result.warnings))
     for problem in report.unreadable:
         case = ET.SubElement(suite, "testcase", {"name": _xml_text(_where(problem.location)),
                                                  "classname": report.workflow,
@@ -210,13 +224,13 @@ def _rule_ids(report: TraceReport) -> tuple[dict[str, str], str]:
 
     def free(name: str) -> str:
         return name if name not in taken else f"wfcheck-{name}"
-    return {code: free(code) for code in PROBLEM_RULES}, free("deviation")
+    return {code: free(code) for code in (*PROBLEM_RULES, *WARNING_RULES)}, free("deviation")
 
 
 def render_sarif(report: TraceReport) -> str:
-    """One SARIF run: rules for the spec's properties, for deviations and for reading
-    problems; a result per violation (error) and per reading problem (error if nothing of the
-    input was checked, warning if it was)."""
+    """One SARIF run: rules for the spec's properties, for deviations, for reading problems
+    and for warnings; a result per violation (error), per reading problem (error if nothing
+    of the input was checked, warning if it was) and per warning (warning)."""
     from wfcheck.spec.version import __version__
 
     problem_ids, deviation_id = _rule_ids(report)
@@ -245,6 +259,12 @@ def render_sarif(report: TraceReport) -> str:
                       "help": {"text": "see docs/errors.md and docs/traces.md"},
                       "defaultConfiguration": {"level": "error"},
                       "properties": {"kind": "reading", "tags": ["wfcheck", "reading"]}})
+    for code, text in WARNING_RULES.items():
+        rules.append({"id": problem_ids[code], "name": code, "shortDescription": {"text": text},
+                      "fullDescription": {"text": f"{code}: {text}"},
+                      "help": {"text": "see docs/errors.md and docs/traces.md"},
+                      "defaultConfiguration": {"level": "warning"},
+                      "properties": {"kind": "warning", "tags": ["wfcheck", "warning"]}})
     index = {r["id"]: i for i, r in enumerate(rules)}
 
     results: list[dict] = []
@@ -273,6 +293,10 @@ def render_sarif(report: TraceReport) -> str:
             results.append(entry)
         for problem in result.problems:
             results.append(_problem_result(problem, problem_ids, index, "warning"))
+        for warning in result.warnings:
+            entry = _problem_result(warning, problem_ids, index, "warning")
+            entry["properties"].update(trace=result.name, step=warning.step)
+            results.append(entry)
     for problem in report.unreadable:
         results.append(_problem_result(problem, problem_ids, index, "error"))
 
@@ -284,7 +308,7 @@ def render_sarif(report: TraceReport) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _problem_result(problem: ReadProblem, ids: dict, index: dict, level: str) -> dict:
+def _problem_result(problem: ReadProblem | TraceWarning, ids: dict, index: dict, level: str) -> dict:
     rule_id = ids.get(problem.code, ids["WF801"])
     return {"ruleId": rule_id, "ruleIndex": index[rule_id], "level": level,
             "message": {"text": f"{problem.message} ({problem.code})"},
@@ -315,7 +339,8 @@ def _command(level: str, file: str, line: int, title: str, message: str) -> str:
 
 def render_github(report: TraceReport) -> str:
     """One `::error` per violation and per unreadable input (a `::warning` per reading
-    problem inside a trace that was checked), then the summary as a `::notice`."""
+    problem inside a trace that was checked and per warning), then the summary as a
+    `::notice`."""
     lines = []
     for result in report.results:
         for i, (violation, excerpt) in enumerate(zip(result.violations, result.excerpts)):
@@ -330,6 +355,9 @@ def render_github(report: TraceReport) -> str:
         for problem in result.problems:
             lines.append(_command("warning", problem.location.file, problem.location.line,
                                   f"wfcheck: {problem.code}", problem.message))
+        for warning in result.warnings:
+            lines.append(_command("warning", warning.location.file, warning.location.line,
+                                  f"wfcheck: {warning.code}", f"{result.name} step {warning.step}: {warning.message}"))
     for problem in report.unreadable:
         lines.append(_command("error", problem.location.file, problem.location.line,
                               f"wfcheck: {problem.code} unreadable trace", problem.message))
