@@ -24,7 +24,7 @@ from wfcheck.spec.frontend import load_model
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.span import NO_SPAN, Span
-from wfcheck.spec.system import Check, System, agent_flow_condition, conf_var, integ_var, lower, source_var
+from wfcheck.spec.system import Check, System, agent_flow_condition, lower
 
 from .fields import label_parts
 from .kinds import date_tokens, text_shingles, text_tokens, value_sets
@@ -139,7 +139,7 @@ class Monitor:
         self.system: System = lower(self.model)
         self.interp = Interpreter(self.system)
         self.resolver = ActionResolver(self.model)
-        self.tracked = self.tracked_sources()
+        self.tracked = self.system.sources
         self.steps_by_action: dict[m.Action, list] = {}
         for st in self.system.steps:
             self.steps_by_action.setdefault(st.edge.action, []).append(st)
@@ -158,8 +158,8 @@ class Monitor:
                                  if v.role in ("conf", "integ", "source"))
         self.history_slots = tuple(
             (agent, dim, self.interp.index[var]) for agent in self.model.agents
-            for dim, var in (("conf", conf_var(agent)), ("integ", integ_var(agent)),
-                             *((f"src.{t}", source_var(agent, t)) for t in self.tracked_sources())))
+            for dim, var in (("conf", self.system.conf_of(agent).name), ("integ", self.system.integ_of(agent).name),
+                             *((f"src.{t}", self.system.source_of(agent, t).name) for t in self.tracked)))
         self._agent_tests: dict = {}
         self._actor_slots: dict[str, tuple] = {}   # agent -> its label slots (values precision)
         self._tools: dict[str, m.Tool] = {}
@@ -173,11 +173,6 @@ class Monitor:
         self._plain = m.Label(self.model.conf.bottom, self.model.integ.top)
         self._cache: dict = {}
         self.reset()
-
-    def tracked_sources(self) -> tuple[str, ...]:
-        """Tools named as the source of a flow property (their reads are tracked per agent)."""
-        return tuple(v.name.split(".", 2)[2] for v in self.system.vars
-                     if v.role == "source" and v.name.startswith(f"src.{self.model.agents[0]}."))
 
     # ------------------------------------------------------------ state
     def reset(self) -> None:
@@ -390,9 +385,9 @@ class Monitor:
     def _slots_of(self, agent: str) -> tuple:
         """The configuration slots of `agent`'s label: confidentiality, integrity, and
         (tool, slot) per tracked source."""
-        index = self.interp.index
-        slots = self._actor_slots[agent] = (index[conf_var(agent)], index[integ_var(agent)],
-                                            tuple((t, index[source_var(agent, t)]) for t in self.tracked))
+        index, system = self.interp.index, self.system
+        slots = self._actor_slots[agent] = (index[system.conf_of(agent).name], index[system.integ_of(agent).name],
+                                            tuple((t, index[system.source_of(agent, t).name]) for t in self.tracked))
         return slots
 
     def _step_bad(self, pairs, arguments: dict | None, forced: bool, labels: dict | None):
@@ -488,8 +483,8 @@ class Monitor:
         if source is not None:
             held = f"data from `{source}`"
         elif actor:
-            held = self._level_names(config[self.interp.index[conf_var(actor)]],
-                                     config[self.interp.index[integ_var(actor)]]) + " data"
+            held = self._level_names(config[self.interp.index[self.system.conf_of(actor).name]],
+                                     config[self.interp.index[self.system.integ_of(actor).name]]) + " data"
         else:
             held = "its data"
         return Violation(check.name, kind, self.index, location,
