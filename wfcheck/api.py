@@ -106,12 +106,44 @@ def render_verification(report, path: str, sources: SourceMap | None = None) -> 
 
 
 def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,
-                 jobs: int = 1, progress=None):
+                 jobs: int = 1, progress=None, *, client=None, cluster: str | None = None,
+                 workers: int | None = None, partition_bytes: int | None = None,
+                 checkpoint: str | None = None, resume: bool = False):
     """Check recorded runs (trace files or directories) against a workflow -> TraceReport
-    (see checker/trace/check.py; `report.exit_code` is the command's exit code)."""
-    from wfcheck.checker.trace.check import check_traces as check
+    (see checker/trace/check.py; `report.exit_code` is the command's exit code).
 
-    return check(spec, paths, precision, input_format, jobs, progress)
+    With `client` (a dask `distributed.Client`) or `cluster` ("local": a LocalCluster of
+    `workers` processes; or a scheduler address such as "tcp://host:8786") the corpus is
+    checked on Dask (checker/corpus/, extra `cluster`): paths may also be fsspec URLs, large
+    JSON Lines files are cut into ranges of about `partition_bytes`, `checkpoint` records
+    each partition done and `resume` goes on from it; `progress` then gets a CorpusProgress.
+    The report is the same as with `jobs=1`."""
+    if client is None and cluster is None:
+        from wfcheck.checker.trace.check import check_traces as check
+
+        return check(spec, paths, precision, input_format, jobs, progress)
+    from wfcheck.checker.corpus.partition import DEFAULT_PARTITION_BYTES
+    from wfcheck.checker.corpus.run import check_corpus
+
+    return check_corpus(spec, paths, precision, input_format, client=client, cluster=cluster or "local",
+                        workers=workers, partition_bytes=partition_bytes or DEFAULT_PARTITION_BYTES,
+                        checkpoint=checkpoint, resume=resume, progress=progress)
+
+
+def corpus_progress_bar(enabled: bool = True):
+    """A progress bar on stderr for a cluster run of `check_traces` (shown on a terminal)."""
+    from wfcheck.checker.corpus.progress import ProgressBar
+
+    return ProgressBar(enabled)
+
+
+def cluster_errors() -> tuple[type[Exception], ...]:
+    """The errors of a cluster run that are the user's to fix (no Dask, no scheduler, a
+    checkpoint of another run)."""
+    from wfcheck.checker.corpus.checkpoint import CheckpointMismatch
+    from wfcheck.checker.corpus.run import ClusterError
+
+    return ClusterError, CheckpointMismatch
 
 
 TRACE_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github")

@@ -151,16 +151,51 @@ class _TraceProgress:
 
 
 def run_trace(spec: str, traces: tuple[str, ...], fmt: str = "text", precision: str | None = None,
-              input_format: str = "auto", jobs: int = 1, output: str | None = None) -> int:
+              input_format: str = "auto", jobs: int = 1, output: str | None = None,
+              cluster: str | None = None, workers: int | None = None, partition_mib: float | None = None,
+              checkpoint: str | None = None, resume: bool = False, quiet: bool = False) -> int:
     result = _load_ok(spec, "json" if fmt == "json" else "text")
     if result is None:
         return EXIT_INVALID
+    if cluster is not None or checkpoint is not None or resume:
+        return _run_trace_cluster(result, traces, fmt, precision, input_format, output, cluster or "local",
+                                  workers, partition_mib, checkpoint, resume, quiet)
+    if quiet:
+        report = api.check_traces(result.model, list(traces), precision,
+                                  None if input_format == "auto" else input_format, jobs)
+        _write(api.render_traces(report, fmt), output)
+        return report.exit_code
     progress = _TraceProgress()
     try:
         report = api.check_traces(result.model, list(traces), precision,
                               None if input_format == "auto" else input_format, jobs, progress)
     finally:
         progress.close()
+    _write(api.render_traces(report, fmt), output)
+    return report.exit_code
+
+
+def _run_trace_cluster(result: CheckResult, traces, fmt, precision, input_format, output, cluster, workers,
+                       partition_mib, checkpoint, resume, quiet) -> int:
+    """`wfcheck trace --cluster`: the corpus on Dask, with a progress bar and a checkpoint."""
+    if resume and checkpoint is None:
+        click.echo("error[WF809]: --resume needs --checkpoint FILE\n"
+                   "  = help: give the checkpoint the interrupted run wrote", err=True)
+        return EXIT_INVALID
+    progress = api.corpus_progress_bar(enabled=not quiet)
+    try:
+        report = api.check_traces(result.model, list(traces), precision,
+                                  None if input_format == "auto" else input_format, cluster=cluster,
+                                  workers=workers, checkpoint=checkpoint, resume=resume, progress=progress,
+                                  partition_bytes=int(partition_mib * 2 ** 20) if partition_mib else None)
+    except api.cluster_errors() as error:
+        progress.close()
+        code = "WF809" if type(error).__name__ == "CheckpointMismatch" else "WF808"
+        hint = ("start afresh without --resume, or give this run's checkpoint" if code == "WF809" else
+                "install the extra (pip install 'wfcheck[cluster]') or check the scheduler's address")
+        click.echo(f"error[{code}]: {error}\n  = help: {hint}", err=True)
+        return EXIT_INVALID
+    progress.close()
     _write(api.render_traces(report, fmt), output)
     return report.exit_code
 
@@ -315,7 +350,19 @@ def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs):
 @click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
               help="Processes to check files in parallel (0: one per CPU).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
-def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output):
+@click.option("--cluster", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Check on Dask: alone, a local cluster; or a scheduler's address (tcp://HOST:8786). "
+                   "Traces may then be fsspec URLs (memory://, s3://, ...). Needs the `cluster` extra.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes of the local cluster (default: one per CPU).")
+@click.option("--partition-size", "partition_mib", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="MiB of a large JSON Lines file per partition (default 32).")
+@click.option("--checkpoint", type=click.Path(dir_okay=False),
+              help="Record each partition done in this file (with --cluster).")
+@click.option("--resume", is_flag=True, help="Go on from --checkpoint after an interruption.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output, cluster, workers, partition_mib,
+              checkpoint, resume, quiet):
     """Check recorded agent runs (files or directories of traces) against a workflow.
 
     Every trace is reported as passing or failing, with each violation's address: the
@@ -330,7 +377,8 @@ def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output):
       70 internal error
     """
     _guarded(run_trace)(spec=spec, traces=traces, fmt=fmt, precision=precision, input_format=input_format,
-                        jobs=jobs, output=output)
+                        jobs=jobs, output=output, cluster=cluster, workers=workers, partition_mib=partition_mib,
+                        checkpoint=checkpoint, resume=resume, quiet=quiet)
 
 
 @main.command("export")

@@ -235,14 +235,16 @@ def _fewer_collections():
 
 
 def _check_file(monitor: Monitor, path: str, input_format: str | None,
-                on_trace: Callable[[int], None] | None = None) -> tuple[list[TraceResult], list[ReadProblem]]:
-    """Check the traces of one file; `on_trace(n)` after each, with the number so far."""
+                on_trace: Callable[[int], None] | None = None,
+                opener=open) -> tuple[list[TraceResult], list[ReadProblem]]:
+    """Check the traces of one file; `on_trace(n)` after each, with the number so far.
+    `opener` opens it (as `read_file`'s)."""
     from .readers.reader import read_file
 
     results: list[TraceResult] = []
     unreadable: list[ReadProblem] = []
     with _fewer_collections():
-        for item in read_file(path, input_format):
+        for item in read_file(path, input_format, opener):
             if isinstance(item, ReadProblem):
                 unreadable.append(item)
             else:
@@ -316,8 +318,15 @@ def check_traces(spec, paths: Iterable[str], precision: str | None = None, input
             results.extend(file_results)
             unreadable.extend(file_problems)
             tick(done + 1)
+    return assemble_report(spec, model, monitor.precision, results, unreadable, missing)
+
+
+def assemble_report(spec, model: m.Model, precision: str, results: list[TraceResult],
+                    unreadable: list[ReadProblem], missing: list[ReadProblem]) -> TraceReport:
+    """The report of traces checked file by file (`results` and `unreadable` in file order),
+    with `missing`, the paths that named nothing (WF801), among them."""
     # a path that names nothing takes its place among the files (the sort is stable)
     unreadable = sorted(unreadable + missing, key=lambda p: p.location.file)
     spec_path = model.span.file if isinstance(spec, m.Model) else os.fspath(spec)
-    return TraceReport(str(spec_path), model.name, monitor.precision,
+    return TraceReport(str(spec_path), model.name, precision,
                        tuple(Rule.of(p) for p in model.properties), tuple(results), tuple(unreadable))

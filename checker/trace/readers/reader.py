@@ -85,16 +85,17 @@ def _directory(path: str) -> list[str]:
     return sorted(found)
 
 
-def read_file(file: str, input_format: str | None = None) -> Iterator[Trace | ReadProblem]:
+def read_file(file: str, input_format: str | None = None, opener=open) -> Iterator[Trace | ReadProblem]:
     """The traces of one file: `.jsonl`/`.ndjson` line by line, anything else as one JSON
-    document (or line by line, when it turns out to hold several)."""
-    return _capped(_read_file(file, input_format), file)
+    document (or line by line, when it turns out to hold several). `opener(file, "rb")`
+    opens it (an fsspec file system's `open` for a URL)."""
+    return _capped(_read_file(file, input_format, opener), file)
 
 
-def _read_file(file: str, input_format: str | None) -> Iterator[Trace | ReadProblem]:
+def _read_file(file: str, input_format: str | None, opener) -> Iterator[Trace | ReadProblem]:
     if file.endswith(LINE_EXTENSIONS):
         try:
-            handle = open(file, "rb")
+            handle = opener(file, "rb")
         except OSError as error:
             yield ReadProblem("WF801", f"cannot read the file: {error.strerror or error}",
                               Location(file, 0))
@@ -107,7 +108,7 @@ def _read_file(file: str, input_format: str | None) -> Iterator[Trace | ReadProb
                                   Location(file, 0))
         return
     try:
-        with open(file, "rb") as handle:
+        with opener(file, "rb") as handle:
             data = handle.read()
     except OSError as error:
         yield ReadProblem("WF801", f"cannot read the file: {error.strerror or error}",

@@ -1,0 +1,89 @@
+"""What a Dask worker runs: check one partition with the process's monitor, built once per
+spec and kept for every later partition of the run (the spec reaches each worker once, as a
+scattered future)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from wfcheck.checker.trace.check import TraceResult, _check_file, _fewer_collections, check_trace
+from wfcheck.checker.trace.monitor import Monitor
+from wfcheck.checker.trace.readers import native
+from wfcheck.checker.trace.readers.events import ReadProblem, Trace
+
+from .partition import Partition
+from .sources import opener
+
+_MONITORS: dict[tuple, Monitor] = {}
+
+
+class NotNative(Exception):
+    """A range holds a line that is not a native event: only the whole file reads it right."""
+
+
+@dataclass(frozen=True)
+class PartitionResult:
+    """One partition checked. `split_ok` False: the range met a line only a whole-file read
+    can place (the merge then checks the file whole)."""
+    partition: Partition
+    results: tuple[TraceResult, ...] = ()
+    unreadable: tuple[ReadProblem, ...] = ()
+    split_ok: bool = True
+
+    @property
+    def events(self) -> int:
+        return sum(r.events for r in self.results)
+
+    @property
+    def violations(self) -> int:
+        return sum(len(r.violations) for r in self.results)
+
+
+def monitor_for(spec_key: str, model, precision: str) -> Monitor:
+    """This process's monitor for the run's spec (compiled on first use)."""
+    key = (spec_key, precision)
+    monitor = _MONITORS.get(key)
+    if monitor is None:
+        _MONITORS.clear()               # one run's spec at a time per worker
+        monitor = _MONITORS[key] = Monitor(model, precision)
+    return monitor
+
+
+def check_partition(spec_key: str, model, precision: str, input_format: str | None,
+                    part: Partition) -> PartitionResult:
+    monitor = monitor_for(spec_key, model, precision)
+    if part.whole:
+        results, unreadable = _check_file(monitor, part.file, input_format, opener=opener(part.file))
+        return PartitionResult(part, tuple(results), tuple(unreadable))
+    results, unreadable = [], []
+    try:
+        with _fewer_collections():
+            for item in _read_range(part):
+                if isinstance(item, ReadProblem):
+                    unreadable.append(item)
+                else:
+                    results.append(check_trace(monitor, item))
+    except NotNative:
+        return PartitionResult(part, split_ok=False)
+    return PartitionResult(part, tuple(results), tuple(unreadable))
+
+
+def _not_native(obj, line: int):
+    raise NotNative(line)
+
+
+def _read_range(part: Partition) -> Iterator[Trace | ReadProblem]:
+    with opener(part.file)(part.file, "rb") as handle:
+        handle.seek(part.start)
+        yield from native.read_lines(_lines_until(handle, part.end - part.start), part.file,
+                                     _not_native, part.first_line)
+
+
+def _lines_until(handle, size: int) -> Iterator[bytes]:
+    """The lines of the next `size` bytes (ranges end at line ends)."""
+    read = 0
+    for line in handle:
+        yield line
+        read += len(line)
+        if read >= size:
+            return
