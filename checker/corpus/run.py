@@ -87,7 +87,7 @@ def _connected(client, cluster: str, workers: int | None):
             yield own
         return
     try:
-        own = Client(cluster, timeout="10s")
+        own = Client(cluster)          # waits distributed.comm.timeouts.connect (dask config)
     except (OSError, TimeoutError, ValueError) as error:
         raise ClusterError(f"cannot reach the Dask scheduler at `{cluster}`: {error}") from error
     with own:

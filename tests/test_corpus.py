@@ -1,0 +1,291 @@
+"""Checking a corpus on Dask (checker/corpus/): the report equals `--jobs 1`'s in every
+output format, on the real runs and on generated corpora cut into byte ranges (with the
+cases a range cannot read alone); fsspec URLs; checkpoint and resume after a kill; a
+worker killed mid-run; the progress bar; the CLI. The range reader's exactness is also a
+property test without Dask. Clusters are LocalClusters on 127.0.0.1 with two workers."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from wfcheck import api
+from wfcheck.checker.corpus.partition import Partition, plan_file, splittable
+from wfcheck.checker.corpus.progress import ProgressBar
+from wfcheck.checker.corpus.run import CorpusProgress, _mergeable
+from wfcheck.checker.corpus.sources import Source
+from wfcheck.checker.corpus.work import check_partition
+from wfcheck.checker.trace.check import check_traces
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_trace import SPEC  # noqa: E402
+from gen_traces import gen_trace, write_corpus  # noqa: E402
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+EXAMPLES = ROOT / "examples"
+SMALL = 64 * 1024           # bytes per partition, so a test corpus is cut into many ranges
+
+
+def _renderings(report) -> dict[str, str]:
+    return {fmt: api.render_traces(report, fmt) for fmt in api.TRACE_REPORT_FORMATS}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A spec and a generated corpus: three large JSONL files and a small one, plus files
+    whose ranges cannot be merged (a trace resumed later, a chat line among native events,
+    malformed lines beyond the cap), a `.json` file and a missing path."""
+    base = tmp_path_factory.mktemp("corpus")
+    (base / "spec.wf").write_text(SPEC, encoding="utf-8")
+    write_corpus(str(base / "runs"), 24_000, (20, 200), 4, seed=7)
+    runs = base / "runs"
+    rng = __import__("random").Random(3)
+    lines = [json.dumps(e) for i in range(40) for e in gen_trace(rng, f"a{i}", events=60)]
+    first = [json.dumps(e) for e in gen_trace(rng, "a0", events=30)]
+    (runs / "resumed.jsonl").write_text("\n".join(lines + first) + "\n")      # WF803 across ranges
+    chat = json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])
+    mid = len(lines) // 2
+    (runs / "mixed.jsonl").write_text("\n".join(lines[:mid] + [chat] + lines[mid:]) + "\n")
+    bad = [line if i % 150 else "{broken" for i, line in enumerate(lines)]
+    (runs / "broken.jsonl").write_text("\n".join(bad) + "\n")                  # > 10 WF802
+    (runs / "one.json").write_text(json.dumps({"trace": "j", "events": [json.loads(x) for x in lines[:5]]}))
+    paths = [str(runs), str(base / "nothing-here.jsonl")]
+    return base, paths
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster) as own:
+        yield own
+
+
+# ---------------------------------------------------------------- without Dask
+
+
+def test_plan_cuts_only_between_traces(corpus):
+    base, _ = corpus
+    path = str(base / "runs" / "t000.jsonl")
+    source = Source(path, os.path.getsize(path))
+    parts = plan_file(source, SMALL)
+    data = Path(path).read_bytes()
+    assert len(parts) > 5 and parts[0].start == 0 and parts[-1].end == len(data)
+    for before, after in zip(parts, parts[1:]):
+        assert before.end == after.start and data[after.start - 1:after.start] == b"\n"
+        assert after.first_line == data.count(b"\n", 0, after.start) + 1
+        last = json.loads(data[data.rindex(b"\n", 0, after.start - 1) + 1:after.start])
+        assert json.loads(data[after.start:data.index(b"\n", after.start)])["trace"] != last["trace"]
+
+
+def test_only_large_native_jsonl_is_split():
+    assert splittable(Source("a.jsonl", 10), 5, None) and splittable(Source("a.jsonl", 10), 5, "native")
+    assert not splittable(Source("a.jsonl", 10), 20, None)
+    assert not splittable(Source("a.json", 10), 5, None)
+    assert not splittable(Source("a.jsonl", 10), 5, "openai")
+
+
+def _events(draw_lengths, names, seed):
+    rng = __import__("random").Random(seed)
+    return [json.dumps(e) for length, name in zip(draw_lengths, names) for e in gen_trace(rng, name, events=length)]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lengths=st.lists(st.integers(1, 12), min_size=1, max_size=12),
+       ids=st.lists(st.sampled_from("abcdef"), min_size=12, max_size=12),
+       noise=st.lists(st.sampled_from(["", "{bad", "  ", "[1, 2]"]), max_size=3),
+       cut=st.integers(200, 4000), seed=st.integers(0, 99))
+def test_mergeable_ranges_read_as_the_whole_file(tmp_path, lengths, ids, noise, cut, seed):
+    """Wherever the plan cuts a file, the ranges' results put together equal reading it
+    whole, or the merge sees that they may not (then the file is checked whole)."""
+    lines = _events(lengths, ids, seed)
+    for i, junk in enumerate(noise):
+        lines.insert((i * 7919 + seed) % (len(lines) + 1), junk)
+    path = tmp_path / f"h{seed}-{cut}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    spec = tmp_path / "spec.wf"
+    spec.write_text(SPEC)
+    whole = check_traces(str(spec), [str(path)])
+    model = api.load_model(str(spec))
+    parts = [check_partition("k", model, whole.precision, None, p)
+             for p in plan_file(Source(str(path), path.stat().st_size), cut)]
+    if _mergeable(parts):
+        assert [r for p in parts for r in p.results] == list(whole.results)
+        assert [u for p in parts for u in p.unreadable] == list(whole.unreadable)
+
+
+def test_progress_bar_on_a_terminal_only():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Tty()
+    bar = ProgressBar(stream=shown)
+    bar(CorpusProgress(1, 4, 100, 400, 1234, 5))
+    bar(CorpusProgress(4, 4, 400, 400, 5000, 7))
+    bar.close()
+    assert "files 4/4, 5,000 events, 7 violations" in shown.getvalue()
+    hidden = io.StringIO()
+    quiet = ProgressBar(stream=hidden)
+    quiet(CorpusProgress(1, 4, 100, 400, 1234, 5))
+    assert hidden.getvalue() == "" and not ProgressBar(enabled=False, stream=Tty()).enabled
+
+
+# ---------------------------------------------------------------- on a LocalCluster
+
+
+def test_generated_corpus_equals_jobs_1_in_every_format(corpus, client):
+    base, paths = corpus
+    spec = str(base / "spec.wf")
+    seen: list[CorpusProgress] = []
+    for precision in ("conservative", "values"):
+        one = check_traces(spec, paths, precision=precision)
+        many = api.check_traces(spec, paths, precision, client=client, partition_bytes=SMALL,
+                                progress=seen.append)
+        assert one.violations and one.unreadable and many.exit_code == one.exit_code
+        assert _renderings(many) == _renderings(one)
+    last = seen[-1]
+    assert last.files_done == last.files_total == 8 and last.bytes_done == last.bytes_total
+    assert last.events == sum(r.events for r in many.results) and last.violations == many.violations
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "agentdojo" / "index.jsonl").exists(), reason="shared data is absent")
+@pytest.mark.parametrize("spec, data", [("agentdojo/banking.wf", "agentdojo/gpt-4o-2024-05-13/banking"),
+                                        ("tau-bench/airline.wf", "tau-bench/airline")])
+def test_real_runs_equal_jobs_1_in_every_format(client, spec, data):
+    paths = [str(SHARED_DATA / data)]
+    one = check_traces(str(EXAMPLES / spec), paths)
+    many = api.check_traces(str(EXAMPLES / spec), paths, client=client)
+    assert len(one.results) > 50
+    assert _renderings(many) == _renderings(one)
+
+
+def test_fsspec_memory_urls(corpus):
+    """memory:// lives in one process, so this cluster's workers are threads of this one."""
+    distributed = pytest.importorskip("distributed")
+    fsspec = pytest.importorskip("fsspec")
+    base, _ = corpus
+    fs = fsspec.filesystem("memory")
+    local = base / "runs"
+    for name in ("t000.jsonl", "t001.jsonl", "one.json", ".hidden.jsonl"):
+        if (local / name).exists():
+            fs.pipe(f"/mem-corpus/runs/{name}", (local / name).read_bytes())
+    fs.pipe("/mem-corpus/runs/.hidden.jsonl", b"{broken\n")
+    spec = str(base / "spec.wf")
+    one = check_traces(spec, [str(local / n) for n in ("one.json", "t000.jsonl", "t001.jsonl")])
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster) as own:
+        many = api.check_traces(spec, ["memory://mem-corpus/runs", "memory://mem-corpus/none*"],
+                                client=own, partition_bytes=SMALL)
+    text = api.render_traces(many, "json").replace("memory:///mem-corpus/runs/", str(local) + "/")
+    expected = json.loads(api.render_traces(one, "json"))
+    got = json.loads(text)
+    assert got["traces"] == expected["traces"] and got["summary"]["checked"] == expected["summary"]["checked"]
+    assert [p["code"] for p in got["unreadable"]] == ["WF801"]      # the glob that matches nothing
+
+
+def test_a_killed_worker_has_its_partitions_retried(corpus, client):
+    base, paths = corpus
+    spec = str(base / "spec.wf")
+    one = check_traces(spec, paths)
+    started = threading.Event()
+    box = {}
+
+    def progress(state):
+        if state.bytes_done:
+            started.set()
+
+    def work():
+        box["report"] = api.check_traces(spec, paths, client=client, partition_bytes=SMALL // 4,
+                                         progress=progress)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert started.wait(120)
+    pids = client.run(os.getpid)
+    os.kill(next(iter(pids.values())), signal.SIGKILL)        # its nanny starts a new one
+    thread.join(240)
+    assert not thread.is_alive()
+    assert _renderings(box["report"]) == _renderings(one)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _done_keys(path: Path) -> list[tuple]:
+    keys = []
+    with open(path, "rb") as handle:
+        pickle.load(handle)
+        while True:
+            try:
+                record = pickle.load(handle)
+            except EOFError:
+                return keys
+            if record[0] == "done":
+                keys.append(record[1].partition.key)
+
+
+def test_cli_checkpoint_kill_and_resume(corpus, tmp_path):
+    """Kill a run once its checkpoint holds some partitions; --resume checks only the rest and
+    reports what --jobs 1 does."""
+    pytest.importorskip("distributed")
+    base, _ = corpus
+    spec = str(base / "spec.wf")
+    paths = [str(base / "runs" / "t000.jsonl"), str(base / "runs" / "t001.jsonl")]
+    point = tmp_path / "run.ckpt"
+    command = [sys.executable, "-m", "wfcheck", "trace", spec, *paths, "--cluster", "--workers", "1",
+               "--partition-size", "0.02", "--checkpoint", str(point), "--format", "json"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and first.poll() is None:
+            if point.exists() and len(_done_keys(point)) >= 3:
+                break
+            time.sleep(0.2)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+        first.wait(30)
+    before = _done_keys(point)
+    assert len(before) >= 3
+    resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, timeout=300)
+    one = check_traces(spec, paths)
+    assert resumed.returncode == one.exit_code, resumed.stderr
+    assert resumed.stdout == api.render_traces(one, "json")
+    after = _done_keys(point)
+    assert after[:len(before)] == before and len(after) == len(set(after))   # nothing checked twice
+
+
+def test_cli_cluster_errors(corpus, tmp_path):
+    from click.testing import CliRunner
+
+    from wfcheck.cli import main
+
+    base, paths = corpus
+    spec = str(base / "spec.wf")
+    runner = CliRunner()
+    out = runner.invoke(main, ["trace", spec, paths[0], "--resume"])
+    assert out.exit_code == 2 and "error[WF809]: --resume needs --checkpoint" in out.output
+    foreign = tmp_path / "foreign.ckpt"
+    foreign.write_bytes(b"not a checkpoint")
+    out = runner.invoke(main, ["trace", spec, paths[0], "--cluster", "--checkpoint", str(foreign), "--resume"])
+    assert out.exit_code == 2 and "is not a wfcheck corpus checkpoint" in out.output
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        out = runner.invoke(main, ["trace", spec, paths[0], "--cluster", "tcp://127.0.0.1:9", "--quiet"])
+    assert out.exit_code == 2 and "error[WF808]: cannot reach the Dask scheduler" in out.output
