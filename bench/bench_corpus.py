@@ -1,0 +1,186 @@
+"""Corpus benchmark: `wfcheck trace --cluster` (Dask) against the local process pool.
+
+    python bench/bench_corpus.py                      # 10M events, the tables on stdout
+    python bench/bench_corpus.py --events 2000000 --markdown
+
+On a corpus of `--events` generated events (bench/gen_traces.py, native JSON Lines, traces
+of 20 to 300 events, 10 % of the runs breaking a property, `--files` files) with bench_trace's
+SPEC, conservative precision:
+
+- throughput: events/s (wall) of `check_traces` with `jobs=1` and `jobs=2` (the process
+  pool) and on a LocalCluster of 1, 2 and N (= CPUs) workers, the cluster started
+  beforehand (its start-up is its own row); every report is compared with `jobs=1`'s;
+- overhead: the scheduler's round trip for an empty task, and the cost of one more
+  partition (one file of `--overhead-events` events cut into 1 and into many partitions on
+  one worker: the time difference over the partition difference);
+- crossover: corpora of 1k to 1M events, the pool (`jobs=2`) against the cluster (2
+  workers), with and without the cluster's start-up;
+- projection: a 10-node cluster on the 10M-event corpus, from the measured per-worker rate,
+  the per-partition overhead and the start-up (not assumed).
+
+Times are wall seconds: the cluster's work is in other processes. The machine may be shared.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_trace import SPEC, machine  # noqa: E402
+from gen_traces import write_corpus  # noqa: E402
+from tables import table  # noqa: E402
+
+from wfcheck import api  # noqa: E402
+
+CROSSOVER_EVENTS = (1_000, 10_000, 100_000, 1_000_000)
+LENGTHS = (20, 300)
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def _cluster(workers: int):
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    client.wait_for_workers(workers)
+    return cluster, client
+
+
+def _same(report, reference) -> str:
+    return "yes" if api.render_traces(report, "json") == api.render_traces(reference, "json") else "NO"
+
+
+def throughput(spec: str, paths: list[str], events: int, cpus: int) -> tuple[list[list[str]], dict]:
+    rows, measured = [], {}
+    _progress("throughput: jobs=1")
+    reference, wall = _timed(lambda: api.check_traces(spec, paths, jobs=1))
+    rows.append(["process, jobs=1", "1", f"{wall:.1f}", f"{events / wall:,.0f}", "(reference)"])
+    _progress("throughput: jobs=2")
+    report, wall = _timed(lambda: api.check_traces(spec, paths, jobs=2))
+    rows.append(["process pool, jobs=2", "2", f"{wall:.1f}", f"{events / wall:,.0f}", _same(report, reference)])
+    for workers in sorted({1, 2, cpus}):
+        _progress(f"throughput: cluster of {workers}")
+        (cluster, client), start = _timed(lambda: _cluster(workers))
+        try:
+            report, wall = _timed(lambda: api.check_traces(spec, paths, client=client))
+        finally:
+            client.close()
+            cluster.close()
+        measured[workers] = events / wall
+        measured.setdefault("startup", start)
+        rows.append([f"LocalCluster, {workers} worker{'s' * (workers > 1)}", str(workers), f"{wall:.1f}",
+                     f"{events / wall:,.0f}", _same(report, reference)])
+        rows.append([f"  its start-up", "", f"{start:.1f}", "", ""])
+    return rows, measured
+
+
+def overhead(spec: str, work: Path, events: int) -> dict:
+    """The scheduler's empty round trip and the cost of one more partition, on one worker."""
+    info = write_corpus(str(work / "overhead"), events, LENGTHS, 1, seed=5)
+    path, size = info["paths"][0], info["bytes"]
+    cluster, client = _cluster(1)
+    try:
+        n = 200
+        client.gather(client.map(int, range(20), pure=False))
+        _, wall = _timed(lambda: client.gather(client.map(int, range(n), pure=False)))
+        round_trip = wall / n
+        api.check_traces(spec, [path], client=client)                    # warm: the worker's monitor
+        _, one = _timed(lambda: api.check_traces(spec, [path], client=client, partition_bytes=size + 1))
+        cut = max(size // 64, 4096)
+        from wfcheck.checker.corpus.partition import plan_file
+        from wfcheck.checker.corpus.sources import Source
+
+        parts = len(plan_file(Source(path, size), cut))
+        _, many = _timed(lambda: api.check_traces(spec, [path], client=client, partition_bytes=cut))
+    finally:
+        client.close()
+        cluster.close()
+    return {"round_trip": round_trip, "one": one, "many": many, "parts": parts,
+            "per_partition": max(many - one, 0.0) / (parts - 1), "events": info["events"]}
+
+
+def crossover(spec: str, work: Path) -> list[list[str]]:
+    (cluster, client), start = _timed(lambda: _cluster(2))
+    rows = []
+    try:
+        for events in CROSSOVER_EVENTS:
+            _progress(f"crossover: {events:,} events")
+            info = write_corpus(str(work / f"cross{events}"), events, LENGTHS, 4, seed=9)
+            api.check_traces(spec, info["paths"], client=client)         # warm
+            _, pool = _timed(lambda: api.check_traces(spec, info["paths"], jobs=2))
+            _, dask = _timed(lambda: api.check_traces(spec, info["paths"], client=client))
+            rows.append([f"{events:,}", f"{pool:.2f}", f"{dask:.2f}", "pool" if pool < dask else "cluster",
+                         f"{dask + start:.2f}", "pool" if pool < dask + start else "cluster"])
+    finally:
+        client.close()
+        cluster.close()
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--files", type=int, default=16)
+    parser.add_argument("--overhead-events", type=int, default=100_000)
+    parser.add_argument("--dir", help="keep the corpus here (reused when it is there)")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    cpus = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(args.dir or scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        spec = work / "spec.wf"
+        spec.write_text(SPEC, encoding="utf-8")
+        corpus = work / f"corpus-{args.events}"
+        _progress(f"writing {args.events:,} events")
+        marker = corpus / "done"
+        if not marker.exists():
+            info = write_corpus(str(corpus), args.events, LENGTHS, args.files, seed=1)
+            marker.write_text(str(info["events"]))
+        paths = sorted(str(p) for p in corpus.glob("*.jsonl"))
+        size = sum(os.path.getsize(p) for p in paths)
+        rows, measured = throughput(str(spec), paths, args.events, cpus)
+        _progress("overhead")
+        cost = overhead(str(spec), work, args.overhead_events)
+        cross = crossover(str(spec), work)
+    md = args.markdown
+    print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end.\n")
+    print(f"Corpus: {args.events:,} events, {len(paths)} files, {size / 2**20:,.0f} MiB; "
+          f"partitions of {32} MiB.\n")
+    print(table(["run", "workers", "wall s", "events/s", "report = jobs=1"], rows, md) + "\n")
+    print(table(["overhead", "value"], [
+        ["scheduler round trip of an empty task", f"{cost['round_trip'] * 1e3:.2f} ms"],
+        [f"{cost['events']:,} events in 1 partition (1 worker)", f"{cost['one']:.2f} s"],
+        [f"the same in {cost['parts']} partitions", f"{cost['many']:.2f} s"],
+        ["cost of one more partition", f"{cost['per_partition'] * 1e3:.1f} ms"],
+    ], md) + "\n")
+    print(table(["events", "pool jobs=2 s", "cluster (2 workers, running) s", "faster",
+                 "cluster + its start-up s", "faster"], cross, md) + "\n")
+    rate = measured[1]
+    parts = max(1, -(-size // (32 * 2 ** 20)))
+    nodes = 10
+    seconds = args.events / (rate * nodes) + parts * cost["per_partition"] + measured["startup"]
+    print(f"Projection, {nodes} nodes of one worker: {args.events:,} events / ({rate:,.0f} events/s per worker "
+          f"× {nodes}) + {parts} partitions × {cost['per_partition'] * 1e3:.1f} ms + start-up "
+          f"{measured['startup']:.1f} s = {seconds:.1f} s ({args.events / seconds:,.0f} events/s).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
