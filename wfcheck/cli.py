@@ -358,7 +358,7 @@ def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs):
 @click.option("--partition-size", "partition_mib", type=click.FloatRange(min=0, min_open=True), default=None,
               help="MiB of a large JSON Lines file per partition (default 32).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
-              help="Record each partition done in this file (with --cluster).")
+              help="Record each partition done in this file (implies --cluster).")
 @click.option("--resume", is_flag=True, help="Go on from --checkpoint after an interruption.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output, cluster, workers, partition_mib,
