@@ -193,7 +193,7 @@ def test_fsspec_memory_urls(corpus):
     spec = str(base / "spec.wf")
     one = check_traces(spec, [str(local / n) for n in ("one.json", "t000.jsonl", "t001.jsonl")])
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                                  dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as own:
         many = api.check_traces(spec, ["memory://mem-corpus/runs", "memory://mem-corpus/none*"],
                                 client=own, partition_bytes=SMALL)
