@@ -1,0 +1,248 @@
+"""Mining a spec: read runs into symbols, learn the machine (k-tails), count the candidate
+properties, and write it all as one formatted `.wf` file."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wfcheck.checker.trace.mapping import ActionResolver
+from wfcheck.checker.trace.readers.events import ToolCall, Trace
+from wfcheck.spec import ast
+from wfcheck.spec.fmt import format_decl, format_workflow
+from wfcheck.spec.loader import Loaded
+from wfcheck.spec.model import Model
+from wfcheck.spec.parser import parse_text
+
+from . import automaton, properties
+from .alphabet import (DEFAULT_AGENT, REPLY_EVENT, USER_EVENT, Namer, Symbol, Symbolizer,
+                       failing_tools)
+from .observe import observe
+
+# The declarations `--labels` takes from a spec or catalog (its states, transitions and
+# properties are what is being mined, so they are left out).
+CATALOG_DECLS = (ast.LabelsDecl, ast.AgentDecl, ast.VarDecl, ast.ToolDecl, ast.EventDecl,
+                 ast.MapTool, ast.MapText, ast.MapAgent, ast.PrecisionDecl)
+DECLARATION_WORDS = frozenset("workflow import labels agent var tool event state property map "
+                              "precision".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Mined:
+    """The mined spec and what it is made of."""
+    text: str
+    k: int
+    states: int
+    transitions: int
+    runs: int
+    events: int
+    properties: tuple[properties.Candidate, ...]     # held in every run: written as properties
+    candidates: tuple[properties.Candidate, ...]     # the close misses: written as comments
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A spec or catalog given with `--labels`: its loaded files and resolved model."""
+    loaded: Loaded
+    model: Model
+
+
+class _CatalogSymbolizer(Symbolizer):
+    """Events the catalog knows (its tools, `map` lines, messages) take the catalog's
+    actions, exactly as the trace monitor resolves them; the rest are mined as new."""
+
+    def __init__(self, catalog: Model, *args) -> None:
+        super().__init__(*args)
+        self.resolver = ActionResolver(catalog)
+
+    def symbol(self, event) -> Symbol | None:
+        resolved = self.resolver.resolve(event)
+        if resolved is None or not resolved.actions:
+            if resolved is None and type(event) is not ToolCall and event.role == "assistant" \
+                    and "@reply" in self.resolver.by_trace_name:
+                return None
+            return super().symbol(event)
+        first = resolved.actions[0]
+        agents = {a.agent for a in resolved.actions}
+        outcomes = {a.outcome for a in resolved.actions}
+        if first.kind in ("message", "handoff"):
+            return Symbol(first.kind, first.kind, first.agent, first.receiver)
+        return Symbol(first.kind, first.name, agents.pop() if len(agents) == 1 else None,
+                      outcomes.pop() if len(outcomes) == 1 else None)
+
+
+def mine(traces: list[Trace], k: int = 2, max_states: int | None = None,
+         catalog: Catalog | None = None, min_support: int = 2, name: str = "mined",
+         near: float = 0.8, max_comments: int = 40) -> Mined:
+    """Mine `traces` into a spec. `k` is the k-tails depth (lowered to fit `max_states`);
+    a property needs `min_support` runs it applies to; a candidate that held in at least
+    `near` of its runs (but not all) is written as a comment, at most `max_comments`."""
+    if not traces:
+        raise ValueError("no runs to mine from")
+    model = catalog.model if catalog else None
+    known_tools = {t.name for t in model.tools} | {e.name for e in model.events} if model else set()
+    known_agents = set(model.agents) if model else set()
+    taken = known_tools | known_agents
+    tools, agents = Namer(taken | {REPLY_EVENT, USER_EVENT}), Namer(taken, known_agents)
+    default = model.agents[0] if model and model.agents else agents(DEFAULT_AGENT)
+    args = (tools, agents, failing_tools(traces), default)
+    symbolizer = _CatalogSymbolizer(model, *args) if model else Symbolizer(*args)
+    clears = {t.name for t in model.tools if t.declassify or t.endorse} if model else set()
+
+    ids: dict[Symbol, int] = {}
+    words, runs = [], []
+    events = 0
+    for trace in traces:
+        run = [s for s in map(symbolizer.symbol, trace.events) if s is not None]
+        events += len(trace.events)
+        words.append([ids.setdefault(s, len(ids)) for s in run])
+        runs.append([properties.Step(s, s.kind == "tool" and s.name in clears) for s in run])
+    machine, used = automaton.learn(words, k, max_states)
+    symbols = sorted(ids, key=ids.get)
+
+    all_agents = list(model.agents) if model else []
+    all_agents += [a for a in agents.new(known_agents) if a not in all_agents]
+    if not all_agents or default not in all_agents:
+        all_agents.append(default)
+    mined = (properties.precedence(runs, min_support) + properties.counts(runs)
+             + properties.callers(runs, all_agents) + properties.flows(runs, min_support))
+    held = [c for c in mined if c.always and c.support >= min_support]
+    close = sorted((c for c in mined if not c.always and c.support >= min_support
+                    and c.held >= near * c.support),
+                   key=lambda c: (-c.held / c.support, -c.support, c.name))[:max_comments]
+    text = _render(name, catalog, machine, symbols, tools, agents, all_agents, traces,
+                   held, close, used, len(traces), events)
+    return Mined(text, used, machine.size, machine.transitions, len(traces), events,
+                 tuple(held), tuple(close))
+
+
+def _param(name: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
+    if not (text[0].isalpha() or text[0] == "_"):
+        text = "_" + text
+    return text + "_" if text in DECLARATION_WORDS else text
+
+
+def _unique(name: str, used: set[str]) -> str:
+    out, n = name, 2
+    while out in used:
+        out, n = f"{name}_{n}", n + 1
+    used.add(out)
+    return out
+
+
+def _render(name, catalog, machine, symbols, tools, agents, all_agents, traces, held, close,
+            k, runs, events) -> str:
+    lines = [f"# Mined by `wfcheck mine` from {runs} runs ({events} events): k-tails with "
+             f"k = {k}, {machine.size} states, {machine.transitions} transitions.",
+             f"workflow {_param(name)}", ""]
+    catalog_agents: set[str] = set()
+    if catalog:
+        for wf in catalog.loaded.files:
+            for d in wf.decls:
+                if isinstance(d, CATALOG_DECLS):
+                    lines.extend(d.comments)
+                    lines.append(format_decl(d))
+                    if isinstance(d, ast.AgentDecl):
+                        catalog_agents.update(n.name for n in d.names)
+    new_agents = [a for a in all_agents if a not in catalog_agents]
+    if new_agents:
+        lines.append("agent " + ", ".join(new_agents))
+    used = {s for s in symbols}
+    # Tools and events the catalog does not declare.
+    seen = observe(traces, tools)
+    catalog_names = {t.name for t in catalog.model.tools} | {e.name for e in catalog.model.events} \
+        if catalog else set()
+    by: dict[str, set[str]] = {}
+    outcomes: dict[str, set[str]] = {}
+    params: dict[str, list[str]] = {}
+    for s in used:
+        if s.name in catalog_names or s.kind not in ("tool", "event"):
+            continue
+        if s.agent is not None:
+            by.setdefault(s.name, set()).add(s.agent)
+        else:
+            by.setdefault(s.name, set())
+        if s.detail:
+            outcomes.setdefault(s.name, set()).add(s.detail)
+    for tool, info in sorted(seen.items()):
+        if tool in catalog_names or tool not in by:
+            continue
+        params[tool] = list(dict.fromkeys(_param(a) for a in sorted(info.arguments)))
+        lines.append("")
+        lines.extend(info.comment())
+        head = f"tool {tool}({', '.join(params[tool])})"
+        if by[tool]:
+            head += " by " + ", ".join(sorted(by[tool]))
+        lines.append(head)
+        for o in ("ok", "failed"):
+            if o in outcomes.get(tool, ()):
+                lines.append(f"  outcome {o}")
+    for event in (REPLY_EVENT, USER_EVENT):
+        if event in by and event not in catalog_names:
+            lines.append("")
+            lines.append(f"event {event}" + (" by " + ", ".join(sorted(by[event])) if by[event] else ""))
+    lines.append("")
+    finals = machine.final
+    state = [f"s{i}" for i in range(machine.size)]
+    lines.append("state s0 initial" + (" final" if 0 in finals else ""))
+    rest = [state[i] for i in range(1, machine.size)]
+    plain = [s for i, s in enumerate(rest, 1) if i not in finals]
+    final = [s for i, s in enumerate(rest, 1) if i in finals]
+    if plain:
+        lines.append("state " + ", ".join(plain))
+    if final:
+        lines.append("state " + ", ".join(final) + " final")
+    grouped: dict[tuple[int, int, str | None], list[str]] = {}
+    for src, out in enumerate(machine.edges):
+        for a, targets in sorted(out.items()):
+            s = symbols[a]
+            for dst in sorted(targets):
+                key = (src, dst, s.agent if s.kind in ("tool", "event") else None)
+                grouped.setdefault(key, []).append(s.action())
+    lines.append("")
+    for (src, dst, agent), actions in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
+        lines.append(f"{state[src]} -> {state[dst]} on {', '.join(actions)}"
+                     + (f" by {agent}" if agent else ""))
+    lines.append("")
+    for trace_name, wf_name in sorted(tools.renamed().items()):
+        lines.append(f"map {_quoted(trace_name)} to {wf_name}")
+    for trace_name, wf_name in sorted(agents.renamed().items()):
+        lines.append(f"map agent {_quoted(trace_name)} to {wf_name}")
+    if REPLY_EVENT in by:
+        lines.append(f"map reply to {REPLY_EVENT}")
+    if USER_EVENT in by:
+        lines.append(f"map user to {USER_EVENT}")
+    lines.append("")
+    names: set[str] = set()
+    flows: dict[str, list[str]] = {}
+    for c in held:
+        if c.body.startswith("no flow from "):
+            source, sink = c.body[len("no flow from "):].split(" to ")
+            flows.setdefault(source, []).append(sink)
+            continue
+        lines.append(f"# held in all {c.support} runs it applies to")
+        lines.append(f"property {_unique(c.name, names)}: {c.body}")
+    for source, sinks in sorted(flows.items()):
+        lines.append("# held in every run with both tools")
+        lines.append(f"property {_unique('no_flow_from_' + source, names)}: "
+                     f"no flow from {source} to {', '.join(sinks)}")
+    if close:
+        lines.append("")
+        lines.append("# Candidates that held in most runs, not all (held / runs it applies to):")
+        for c in close:
+            lines.append(f"#   {c.body}: {c.held} / {c.support}")
+    return _formatted("\n".join(lines) + "\n")
+
+
+def _quoted(name: str) -> str:
+    if '"' in name or "\n" in name:
+        raise ValueError(f"a trace name with a quote or line break cannot be mapped: {name!r}")
+    return f'"{name}"'
+
+
+def _formatted(text: str) -> str:
+    """The text as `wfcheck fmt` writes it (so `fmt --check` passes on the output)."""
+    workflow, diagnostics = parse_text(text, "<mined>")
+    if diagnostics:
+        raise AssertionError(f"mined text does not parse: {diagnostics[0].message}\n{text}")
+    return format_workflow(workflow)
