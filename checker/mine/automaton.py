@@ -125,19 +125,18 @@ def _renumber(start: int, edges: dict[int, dict[int, set[int]]], final: set[int]
     return Machine(table, frozenset(order[s] for s in final if s in order))
 
 
-def learn(words, k: int, max_states: int | None = None, deterministic: bool = True
-          ) -> tuple[Machine, int]:
-    """The k-tails machine of `words` (lists of symbol ids), reduced (and, if
-    `deterministic`, determinized and minimized), and the k used: with
+def learn(words, k: int, max_states: int | None = None) -> tuple[Machine, int]:
+    """The k-tails machine of `words` (lists of symbol ids), reduced, and the k used: the
+    minimal deterministic machine of its language, unless the reduced nondeterministic one
+    has fewer states. With
     `max_states`, k is lowered until the machine has at most that many states (a smaller
     k merges more). Raises ValueError when even k = 0 gives a larger machine."""
     tree = PrefixTree()
     for word in words:
         tree.add(word)
     for used in range(k, -1, -1):
-        machine = reduce(quotient(tree, k_tail_classes(tree, used)))
-        if deterministic:
-            machine = reduce(determinize(machine))
+        merged = reduce(quotient(tree, k_tail_classes(tree, used)))
+        machine = min(reduce(determinize(merged)), merged, key=lambda m: m.size)
         if max_states is None or machine.size <= max_states:
             return machine, used
     raise ValueError(f"the smallest machine k-tails finds (k = 0) has {machine.size} states, "

@@ -82,11 +82,13 @@ def mine(traces: list[Trace], k: int = 2, max_states: int | None = None,
     known_tools = {t.name for t in model.tools} | {e.name for e in model.events} if model else set()
     known_agents = set(model.agents) if model else set()
     taken = known_tools | known_agents
-    tools, agents = Namer(taken | {REPLY_EVENT, USER_EVENT}), Namer(taken, known_agents)
+    tools = Namer(taken | {REPLY_EVENT, USER_EVENT}, known_tools)
+    agents = Namer(taken, known_agents)
     default = model.agents[0] if model and model.agents else agents(DEFAULT_AGENT)
     args = (tools, agents, failing_tools(traces), default)
     symbolizer = _CatalogSymbolizer(model, *args) if model else Symbolizer(*args)
-    clears = {t.name for t in model.tools if t.declassify or t.endorse} if model else set()
+    clears = {d.name.name for wf in catalog.loaded.files for d in wf.decls
+              if isinstance(d, ast.ToolDecl) and (d.declassify or d.endorse)} if catalog else set()
 
     ids: dict[Symbol, int] = {}
     words, runs = [], []
@@ -149,7 +151,7 @@ def _render(name, catalog, machine, symbols, tools, agents, all_agents, traces, 
         lines.append("agent " + ", ".join(new_agents))
     used = {s for s in symbols}
     # Tools and events the catalog does not declare.
-    seen = observe(traces, tools)
+    seen = observe(traces, lambda trace_name: tools.names.get(trace_name, trace_name))
     catalog_names = {t.name for t in catalog.model.tools} | {e.name for e in catalog.model.events} \
         if catalog else set()
     by: dict[str, set[str]] = {}
