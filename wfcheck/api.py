@@ -237,7 +237,7 @@ def mine(paths, k: int = 2, max_states: int | None = None, labels: str | None = 
     from wfcheck.checker.trace.readers.reader import read_traces
     from wfcheck.spec.loader import load_file
 
-    catalog = Catalog(load_file(labels), load_model(labels)) if labels else None
+    catalog = Catalog(load_file(labels), _catalog_model(labels)) if labels else None
     traces, problems = [], []
     for item in read_traces(paths, input_format):
         if isinstance(item, ReadProblem):
@@ -248,3 +248,21 @@ def mine(paths, k: int = 2, max_states: int | None = None, labels: str | None = 
     if not traces:
         return MineResult(None, tuple(problems))
     return MineResult(learn(traces, k, max_states, catalog, min_support, name), tuple(problems))
+
+
+def _catalog_model(path: str) -> Model:
+    """The model of a spec, or of a catalog (tools and labels but no states: it is checked
+    as if imported by a one-state workflow). Raises InvalidWorkflow with the file's own
+    diagnostics."""
+    import os
+
+    result = check_file(path)
+    if result.ok:
+        return result.model
+    absolute = os.path.abspath(path)
+    if '"' not in absolute:
+        wrapper = check_text(f'import "{absolute}"\nstate mined_start initial final\n',
+                             os.path.join(os.path.dirname(absolute), "<mine>"))
+        if wrapper.ok:
+            return wrapper.model
+    raise InvalidWorkflow(result)

@@ -336,12 +336,13 @@ def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output):
 def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
              max_states: int | None = None, labels: str | None = None, input_format: str = "auto",
              min_support: int = 2) -> int:
-    if labels is not None and _load_ok(labels, "text") is None:
-        return EXIT_INVALID
     name = os.path.splitext(os.path.basename(output))[0] if output and output != "-" else "mined"
     try:
         result = api.mine(list(traces), k, max_states, labels,
                           None if input_format == "auto" else input_format, min_support, name)
+    except api.InvalidWorkflow as exc:
+        _echo_diagnostics(exc.result)
+        return EXIT_INVALID
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo("  = help: raise --max-states, or mine fewer kinds of runs at once", err=True)

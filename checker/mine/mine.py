@@ -105,8 +105,9 @@ def mine(traces: list[Trace], k: int = 2, max_states: int | None = None,
     all_agents += [a for a in agents.new(known_agents) if a not in all_agents]
     if not all_agents or default not in all_agents:
         all_agents.append(default)
+    allowed = {t.name: t.agents for t in model.tools} if model else {}
     mined = (properties.precedence(runs, min_support) + properties.counts(runs)
-             + properties.callers(runs, all_agents) + properties.flows(runs, min_support))
+             + properties.callers(runs, all_agents, allowed) + properties.flows(runs, min_support))
     held = [c for c in mined if c.always and c.support >= min_support]
     close = sorted((c for c in mined if not c.always and c.support >= min_support
                     and c.held >= near * c.support),
@@ -173,7 +174,7 @@ def _render(name, catalog, machine, symbols, tools, agents, all_agents, traces, 
         lines.append("")
         lines.extend(info.comment())
         head = f"tool {tool}({', '.join(params[tool])})"
-        if by[tool]:
+        if by[tool] and len(all_agents) == 1:
             head += " by " + ", ".join(sorted(by[tool]))
         lines.append(head)
         for o in ("ok", "failed"):

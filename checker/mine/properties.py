@@ -83,9 +83,10 @@ def counts(runs: list[list[Step]]) -> list[Candidate]:
             for t, n in sorted(most.items())]
 
 
-def callers(runs: list[list[Step]], agents: list[str]) -> list[Candidate]:
-    """`never T by X` for each tool T and declared agent X that never called it (only with
-    several agents: with one, the machine says it already)."""
+def callers(runs: list[list[Step]], agents: list[str], allowed: dict[str, tuple[str, ...]]
+            ) -> list[Candidate]:
+    """`never T by X` for each tool T and declared agent X that never called it, unless
+    `allowed[T]` (the catalog's `by`) already leaves X out; only with several agents."""
     if len(agents) < 2:
         return []
     by: dict[str, set[str]] = {}
@@ -97,7 +98,7 @@ def callers(runs: list[list[Step]], agents: list[str]) -> list[Candidate]:
             if s.symbol.kind == "tool" and s.symbol.agent is not None:
                 by.setdefault(s.symbol.name, set()).add(s.symbol.agent)
     return [Candidate(f"{t}_never_by_{x}", f"never {t} by {x}", runs_with[t], runs_with[t])
-            for t in sorted(by) for x in agents if x not in by[t]]
+            for t in sorted(by) for x in agents if x not in by[t] and x in allowed.get(t, agents)]
 
 
 def flows(runs: list[list[Step]], min_support: int) -> list[Candidate]:
