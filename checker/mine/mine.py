@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from wfcheck.checker.trace.mapping import ActionResolver
 from wfcheck.checker.trace.readers.events import ToolCall, Trace
 from wfcheck.spec import ast
-from wfcheck.spec.fmt import format_decl, format_workflow
+from wfcheck.spec.fmt import INDENT, format_decl
 from wfcheck.spec.loader import Loaded
 from wfcheck.spec.model import Model
-from wfcheck.spec.parser import parse_text
 
 from . import automaton, properties
 from .alphabet import (DEFAULT_AGENT, REPLY_EVENT, USER_EVENT, Namer, Symbol, Symbolizer,
@@ -135,87 +134,71 @@ def _unique(name: str, used: set[str]) -> str:
 
 def _render(name, catalog, machine, symbols, tools, agents, all_agents, traces, held, close,
             k, runs, events) -> str:
-    lines = [f"# Mined by `wfcheck mine` from {runs} runs ({events} events): k-tails with "
-             f"k = {k}, {machine.size} states, {machine.transitions} transitions.",
-             f"workflow {_param(name)}", ""]
+    out = _Layout()
+    out.add(ast.Header, f"workflow {_param(name)}",
+            [f"# Mined by `wfcheck mine` from {runs} runs ({events} events): k-tails with "
+             f"k = {k}, {machine.size} states, {machine.transitions} transitions."])
     catalog_agents: set[str] = set()
     if catalog:
         for wf in catalog.loaded.files:
             for d in wf.decls:
                 if isinstance(d, CATALOG_DECLS):
-                    lines.extend(d.comments)
-                    lines.append(format_decl(d))
+                    out.add(type(d), format_decl(d), d.comments)
                     if isinstance(d, ast.AgentDecl):
                         catalog_agents.update(n.name for n in d.names)
     new_agents = [a for a in all_agents if a not in catalog_agents]
     if new_agents:
-        lines.append("agent " + ", ".join(new_agents))
-    used = {s for s in symbols}
-    # Tools and events the catalog does not declare.
+        out.add(ast.AgentDecl, "agent " + ", ".join(new_agents))
+    # Tools and events the catalog does not declare, with what was seen of them.
     seen = observe(traces, lambda trace_name: tools.names.get(trace_name, trace_name))
     catalog_names = {t.name for t in catalog.model.tools} | {e.name for e in catalog.model.events} \
         if catalog else set()
     by: dict[str, set[str]] = {}
     outcomes: dict[str, set[str]] = {}
-    params: dict[str, list[str]] = {}
-    for s in used:
+    for s in symbols:
         if s.name in catalog_names or s.kind not in ("tool", "event"):
             continue
-        if s.agent is not None:
-            by.setdefault(s.name, set()).add(s.agent)
-        else:
-            by.setdefault(s.name, set())
+        by.setdefault(s.name, set()).update({s.agent} - {None})
         if s.detail:
             outcomes.setdefault(s.name, set()).add(s.detail)
     for tool, info in sorted(seen.items()):
         if tool in catalog_names or tool not in by:
             continue
-        params[tool] = list(dict.fromkeys(_param(a) for a in sorted(info.arguments)))
-        lines.append("")
-        lines.extend(info.comment())
-        head = f"tool {tool}({', '.join(params[tool])})"
+        params = list(dict.fromkeys(_param(a) for a in sorted(info.arguments)))
+        head = f"tool {tool}({', '.join(params)})"
         if by[tool] and len(all_agents) == 1:
             head += " by " + ", ".join(sorted(by[tool]))
-        lines.append(head)
-        for o in ("ok", "failed"):
-            if o in outcomes.get(tool, ()):
-                lines.append(f"  outcome {o}")
+        lines = [head] + [f"{INDENT}outcome {o}" for o in ("ok", "failed") if o in outcomes.get(tool, ())]
+        out.add(ast.ToolDecl, "\n".join(lines), info.comment())
     for event in (REPLY_EVENT, USER_EVENT):
         if event in by and event not in catalog_names:
-            lines.append("")
-            lines.append(f"event {event}" + (" by " + ", ".join(sorted(by[event])) if by[event] else ""))
-    lines.append("")
+            out.add(ast.EventDecl, f"event {event}" + (" by " + ", ".join(sorted(by[event])) if by[event] else ""))
     finals = machine.final
     state = [f"s{i}" for i in range(machine.size)]
-    lines.append("state s0 initial" + (" final" if 0 in finals else ""))
-    rest = [state[i] for i in range(1, machine.size)]
-    plain = [s for i, s in enumerate(rest, 1) if i not in finals]
-    final = [s for i, s in enumerate(rest, 1) if i in finals]
+    out.add(ast.StateDecl, "state s0 initial" + (" final" if 0 in finals else ""))
+    plain = [state[i] for i in range(1, machine.size) if i not in finals]
+    final = [state[i] for i in range(1, machine.size) if i in finals]
     if plain:
-        lines.append("state " + ", ".join(plain))
+        out.add(ast.StateDecl, "state " + ", ".join(plain))
     if final:
-        lines.append("state " + ", ".join(final) + " final")
-    grouped: dict[tuple[int, int, str | None], list[str]] = {}
-    for src, out in enumerate(machine.edges):
-        for a, targets in sorted(out.items()):
+        out.add(ast.StateDecl, "state " + ", ".join(final) + " final")
+    grouped: dict[tuple[int, int, str], list[str]] = {}
+    for src, edges in enumerate(machine.edges):
+        for a, targets in sorted(edges.items()):
             s = symbols[a]
             for dst in sorted(targets):
-                key = (src, dst, s.agent if s.kind in ("tool", "event") else None)
+                key = (src, dst, s.agent if s.kind in ("tool", "event") and s.agent else "")
                 grouped.setdefault(key, []).append(s.action())
-    lines.append("")
-    for (src, dst, agent), actions in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
-        lines.append(f"{state[src]} -> {state[dst]} on {', '.join(actions)}"
-                     + (f" by {agent}" if agent else ""))
-    lines.append("")
+    for (src, dst, agent), actions in sorted(grouped.items()):
+        out.add(ast.Transition, f"{state[src]} -> {state[dst]} on {', '.join(actions)}"
+                + (f" by {agent}" if agent else ""))
     for trace_name, wf_name in sorted(tools.renamed().items()):
-        lines.append(f"map {_quoted(trace_name)} to {wf_name}")
+        out.add(ast.MapTool, format_decl(ast.MapTool(trace_name, ast.NamedAction(ast.Ident(wf_name)))))
     for trace_name, wf_name in sorted(agents.renamed().items()):
-        lines.append(f"map agent {_quoted(trace_name)} to {wf_name}")
-    if REPLY_EVENT in by:
-        lines.append(f"map reply to {REPLY_EVENT}")
-    if USER_EVENT in by:
-        lines.append(f"map user to {USER_EVENT}")
-    lines.append("")
+        out.add(ast.MapAgent, format_decl(ast.MapAgent(trace_name, ast.Ident(wf_name))))
+    for source, event in (("reply", REPLY_EVENT), ("user", USER_EVENT)):
+        if event in by:
+            out.add(ast.MapText, f"map {source} to {event}")
     names: set[str] = set()
     flows: dict[str, list[str]] = {}
     for c in held:
@@ -223,29 +206,34 @@ def _render(name, catalog, machine, symbols, tools, agents, all_agents, traces, 
             source, sink = c.body[len("no flow from "):].split(" to ")
             flows.setdefault(source, []).append(sink)
             continue
-        lines.append(f"# held in all {c.support} runs it applies to")
-        lines.append(f"property {_unique(c.name, names)}: {c.body}")
+        out.add(ast.PropertyDecl, f"property {_unique(c.name, names)}: {c.body}",
+                [f"# held in all {c.support} runs it applies to"])
     for source, sinks in sorted(flows.items()):
-        lines.append("# held in every run with both tools")
-        lines.append(f"property {_unique('no_flow_from_' + source, names)}: "
-                     f"no flow from {source} to {', '.join(sinks)}")
+        out.add(ast.PropertyDecl, f"property {_unique('no_flow_from_' + source, names)}: "
+                f"no flow from {source} to {', '.join(sinks)}", ["# held in every run with both tools"])
     if close:
-        lines.append("")
-        lines.append("# Candidates that held in most runs, not all (held / runs it applies to):")
-        for c in close:
-            lines.append(f"#   {c.body}: {c.held} / {c.support}")
-    return _formatted("\n".join(lines) + "\n")
+        out.trailing = ["# Candidates that held in most runs, not all (held / runs it applies to):"]
+        out.trailing += [f"#   {c.body}: {c.held} / {c.support}" for c in close]
+    return out.text()
 
 
-def _quoted(name: str) -> str:
-    if '"' in name or "\n" in name:
-        raise ValueError(f"a trace name with a quote or line break cannot be mapped: {name!r}")
-    return f'"{name}"'
+class _Layout:
+    """Declarations laid out as `wfcheck fmt` lays them out (a blank line before a
+    declaration with comments or of another kind than the one before), so the output is
+    formatted without a parse; tests check it against the formatter."""
 
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.previous = None
+        self.trailing: list[str] = []
 
-def _formatted(text: str) -> str:
-    """The text as `wfcheck fmt` writes it (so `fmt --check` passes on the output)."""
-    workflow, diagnostics = parse_text(text, "<mined>")
-    if diagnostics:
-        raise AssertionError(f"mined text does not parse: {diagnostics[0].message}\n{text}")
-    return format_workflow(workflow)
+    def add(self, kind, text: str, comments=()) -> None:
+        if self.previous is not None and (comments or kind is not self.previous):
+            self.lines.append("")
+        self.lines.extend(comments)
+        self.lines.append(text)
+        self.previous = kind
+
+    def text(self) -> str:
+        lines = self.lines + ([""] + self.trailing if self.trailing else [])
+        return "\n".join(lines) + "\n"
