@@ -82,6 +82,7 @@ class Symbolizer:
     def __init__(self, tools: Namer, agents: Namer, failing: set[str], default_agent: str) -> None:
         self.tools, self.agents, self.failing = tools, agents, failing
         self.default_agent = default_agent
+        self._calls: dict[tuple, Symbol] = {}
 
     def agent(self, trace_agent: str | None) -> str:
         return self.default_agent if trace_agent is None else self.agents(trace_agent)
@@ -89,8 +90,13 @@ class Symbolizer:
     def symbol(self, event) -> Symbol | None:
         """The symbol of `event`, or None for context only (system prompts)."""
         if type(event) is ToolCall:
-            outcome = ("failed" if event.is_error else "ok") if event.tool in self.failing else None
-            return Symbol("tool", self.tools(event.tool), self.agent(event.agent), outcome)
+            key = (event.tool, event.agent, event.is_error)
+            symbol = self._calls.get(key)
+            if symbol is None:
+                outcome = ("failed" if event.is_error else "ok") if event.tool in self.failing else None
+                symbol = self._calls[key] = Symbol("tool", self.tools(event.tool), self.agent(event.agent),
+                                                   outcome)
+            return symbol
         if type(event) is Handoff:
             return Symbol("handoff", "handoff", self.agent(event.agent), self.agent(event.receiver))
         if type(event) is Message:

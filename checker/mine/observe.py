@@ -9,14 +9,14 @@ from statistics import median
 from wfcheck.checker.trace.readers.events import ToolCall
 
 
-@dataclass
+@dataclass(eq=False)
 class ToolSeen:
     calls: int = 0
     failed: int = 0
     runs: int = 0
     arguments: Counter = field(default_factory=Counter)
     sizes: list[int] = field(default_factory=list)
-    followed_by: Counter = field(default_factory=Counter)
+    followed_by: dict = field(default_factory=dict)    # while counting: by ToolSeen
 
     def comment(self, top: int = 5) -> list[str]:
         lines = [f"# seen: {self.calls} calls in {self.runs} runs"
@@ -37,23 +37,33 @@ def observe(traces, name) -> dict[str, ToolSeen]:
     """Per tool (by its `.wf` name, `name(trace_name)`): calls, failures, argument names,
     result sizes, and which tool was called next after its result."""
     seen: dict[str, ToolSeen] = {}
+    by_trace_name: dict[str, ToolSeen] = {}
     for trace in traces:
         previous = None
-        in_run: set[str] = set()
+        in_run: set[int] = set()
         for event in trace.events:
             if type(event) is not ToolCall:
                 continue
-            tool = name(event.tool)
-            info = seen.setdefault(tool, ToolSeen())
+            info = by_trace_name.get(event.tool)
+            if info is None:
+                info = by_trace_name[event.tool] = seen.setdefault(name(event.tool), ToolSeen())
             info.calls += 1
             info.failed += event.is_error
-            info.arguments.update(event.arguments.keys() if isinstance(event.arguments, dict) else ())
+            arguments = info.arguments
+            for a in (event.arguments if isinstance(event.arguments, dict) else ()):
+                arguments[a] = arguments.get(a, 0) + 1
             if event.result is not None:
                 info.sizes.append(len(event.result))
             if previous is not None:
-                seen[previous].followed_by[tool] += 1
-            previous = tool
-            in_run.add(tool)
-        for tool in in_run:
-            seen[tool].runs += 1
+                followed = previous.followed_by
+                followed[info] = followed.get(info, 0) + 1
+            previous = info
+            in_run.add(id(info))
+        for info in seen.values():
+            if id(info) in in_run:
+                info.runs += 1
+    names = {id(info): tool for tool, info in seen.items()}
+    for info in seen.values():
+        info.followed_by = Counter({names[id(i)]: n for i, n in info.followed_by.items()})
+        info.arguments = Counter(info.arguments)
     return seen
