@@ -21,8 +21,9 @@ DOJO = DATA / "agentdojo"
 MODELS = ("gpt-4o-2024-05-13", "claude-3-5-sonnet-20240620")
 
 
-def evaluate(name: str, train: list[str], test: list[str], k: int, labels: str | None = None) -> None:
-    mined = api.mine(train, k=k, labels=labels).mined
+def evaluate(name: str, train: list[str], test: list[str], k: int, labels: str | None = None,
+             replies: bool = True) -> None:
+    mined = api.mine(train, k=k, labels=labels, replies=replies).mined
     with tempfile.NamedTemporaryFile("w", suffix=".wf", delete=False) as handle:
         handle.write(mined.text)
     own = api.check_traces(handle.name, train)
@@ -47,7 +48,9 @@ def main() -> None:
     for suite in ("banking", "slack", "travel", "workspace"):
         runs = {m: sorted(str(p) for p in (DOJO / m / suite).glob("user_task_*/none/none.json")) for m in MODELS}
         evaluate(f"AgentDojo {suite}, gpt-4o → claude", runs[MODELS[0]], runs[MODELS[1]], k)
-        evaluate(f"AgentDojo {suite} with --labels, gpt-4o → claude", runs[MODELS[0]], runs[MODELS[1]], k,
+        evaluate(f"AgentDojo {suite} --no-replies, gpt-4o → claude", runs[MODELS[0]], runs[MODELS[1]], k,
+                 replies=False)
+        evaluate(f"AgentDojo {suite} --labels, gpt-4o → claude", runs[MODELS[0]], runs[MODELS[1]], k,
                  str(ROOT / "examples" / "agentdojo" / f"{suite}.wf"))
 
 

@@ -254,3 +254,18 @@ def test_every_reader_format(tmp_path):
     formats = {t.format for t in read_traces(paths) if isinstance(t, Trace)}
     assert formats == {"openai", "anthropic", "otel", "native"}
     _assert_sound(api.mine(paths).mined.text, paths)
+
+
+def test_no_replies_leaves_text_out_of_the_machine(tmp_path):
+    """A run that talks before its tool call is accepted by a spec mined --no-replies from
+    one that does not (the monitor takes unmapped replies as context)."""
+    quiet = tmp_path / "quiet.jsonl"
+    quiet.write_text(json.dumps({"trace": "q", "type": "tool_call", "agent": "bot", "tool": "look",
+                                 "arguments": {}, "result": "x"}) + "\n")
+    chatty = tmp_path / "chatty.jsonl"
+    chatty.write_text("\n".join(json.dumps(x) for x in [
+        {"trace": "c", "type": "message", "role": "assistant", "agent": "bot", "content": "let me look"},
+        {"trace": "c", "type": "tool_call", "agent": "bot", "tool": "look", "arguments": {}, "result": "x"}]) + "\n")
+    text = api.mine([str(quiet)], replies=False).mined.text
+    assert "map reply" not in text
+    _assert_sound(text, [str(quiet), str(chatty)])

@@ -227,10 +227,12 @@ class MineResult:
 
 
 def mine(paths, k: int = 2, max_states: int | None = None, labels: str | None = None,
-         input_format: str | None = None, min_support: int = 2, name: str = "mined") -> MineResult:
+         input_format: str | None = None, min_support: int = 2, name: str = "mined",
+         replies: bool = True) -> MineResult:
     """Learn a spec from recorded runs (`wfcheck mine`): the k-tails state machine over the
     traced actions and the candidate properties, as `.wf` text. `labels`: a spec or catalog
-    whose labels, agents, tools, events and `map` lines are kept. Raises InvalidWorkflow for
+    whose labels, agents, tools, events and `map` lines are kept; `replies` false leaves
+    text replies out of the machine. Raises InvalidWorkflow for
     a bad `labels` file and ValueError when no machine fits `max_states`."""
     from wfcheck.checker.mine.mine import Catalog, mine as learn
     from wfcheck.checker.trace.readers.events import ReadProblem
@@ -247,7 +249,8 @@ def mine(paths, k: int = 2, max_states: int | None = None, labels: str | None = 
             problems.extend(item.problems)
     if not traces:
         return MineResult(None, tuple(problems))
-    return MineResult(learn(traces, k, max_states, catalog, min_support, name), tuple(problems))
+    return MineResult(learn(traces, k, max_states, catalog, min_support, name,
+                                replies=replies), tuple(problems))
 
 
 def _catalog_model(path: str) -> Model:

@@ -335,11 +335,11 @@ def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output):
 
 def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
              max_states: int | None = None, labels: str | None = None, input_format: str = "auto",
-             min_support: int = 2) -> int:
+             min_support: int = 2, replies: bool = True) -> int:
     name = os.path.splitext(os.path.basename(output))[0] if output and output != "-" else "mined"
     try:
         result = api.mine(list(traces), k, max_states, labels,
-                          None if input_format == "auto" else input_format, min_support, name)
+                          None if input_format == "auto" else input_format, min_support, name, replies)
     except api.InvalidWorkflow as exc:
         _echo_diagnostics(exc.result)
         return EXIT_INVALID
@@ -377,7 +377,10 @@ def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
               default="auto", show_default=True, help="How the trace files are written (auto: detect per file).")
 @click.option("--min-support", type=click.IntRange(1), default=2, show_default=True,
               help="Runs a property must apply to before it is written as a property.")
-def mine_cmd(traces, output, k, max_states, labels, input_format, min_support):
+@click.option("--replies/--no-replies", default=True, show_default=True,
+              help="Whether agents' text replies are steps of the machine (--no-replies: context, "
+                   "for agents that talk between tool calls).")
+def mine_cmd(traces, output, k, max_states, labels, input_format, min_support, replies):
     """Learn a workflow spec from recorded runs (files or directories of traces).
 
     The state machine is a prefix tree of the runs merged by k-tails; the properties are
@@ -393,7 +396,7 @@ def mine_cmd(traces, output, k, max_states, labels, input_format, min_support):
       70 internal error
     """
     _guarded(run_mine)(traces=traces, output=output, k=k, max_states=max_states, labels=labels,
-                       input_format=input_format, min_support=min_support)
+                       input_format=input_format, min_support=min_support, replies=replies)
 
 
 @main.command("export")

@@ -77,10 +77,13 @@ class Namer:
 class Symbolizer:
     """Turns events into symbols. Tools are named by `tools`, agents by `agents` (both
     `Namer`s); a tool's outcome is `failed`/`ok` only for tools in `failing` (seen failing
-    at least once), so a tool that never failed has no outcomes."""
+    at least once), so a tool that never failed has no outcomes. With `replies` false, an
+    agent's text replies are context, not steps."""
 
-    def __init__(self, tools: Namer, agents: Namer, failing: set[str], default_agent: str) -> None:
+    def __init__(self, tools: Namer, agents: Namer, failing: set[str], default_agent: str,
+                 replies: bool = True) -> None:
         self.tools, self.agents, self.failing = tools, agents, failing
+        self.replies = replies
         self.default_agent = default_agent
         self._calls: dict[tuple, Symbol] = {}
 
@@ -104,7 +107,8 @@ class Symbolizer:
                 if event.receiver is not None:
                     return Symbol("message", "message", self.agent(event.agent),
                                   self.agents(event.receiver))
-                return Symbol("event", REPLY_EVENT, self.agent(event.agent))
+                # Without `map reply` the monitor takes a reply as context, so may we.
+                return Symbol("event", REPLY_EVENT, self.agent(event.agent)) if self.replies else None
             if event.role == "user":
                 return Symbol("event", USER_EVENT)
         return None

@@ -71,10 +71,11 @@ class _CatalogSymbolizer(Symbolizer):
 
 def mine(traces: list[Trace], k: int = 2, max_states: int | None = None,
          catalog: Catalog | None = None, min_support: int = 2, name: str = "mined",
-         near: float = 0.8, max_comments: int = 40) -> Mined:
+         near: float = 0.8, max_comments: int = 40, replies: bool = True) -> Mined:
     """Mine `traces` into a spec. `k` is the k-tails depth (lowered to fit `max_states`);
     a property needs `min_support` runs it applies to; a candidate that held in at least
-    `near` of its runs (but not all) is written as a comment, at most `max_comments`."""
+    `near` of its runs (but not all) is written as a comment, at most `max_comments`.
+    `replies` false leaves agents' text replies out of the machine (they stay context)."""
     if not traces:
         raise ValueError("no runs to mine from")
     model = catalog.model if catalog else None
@@ -84,7 +85,7 @@ def mine(traces: list[Trace], k: int = 2, max_states: int | None = None,
     tools = Namer(taken | {REPLY_EVENT, USER_EVENT}, known_tools)
     agents = Namer(taken, known_agents)
     default = model.agents[0] if model and model.agents else agents(DEFAULT_AGENT)
-    args = (tools, agents, failing_tools(traces), default)
+    args = (tools, agents, failing_tools(traces), default, replies)
     symbolizer = _CatalogSymbolizer(model, *args) if model else Symbolizer(*args)
     clears = {d.name.name for wf in catalog.loaded.files for d in wf.decls
               if isinstance(d, ast.ToolDecl) and (d.declassify or d.endorse)} if catalog else set()
