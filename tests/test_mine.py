@@ -269,3 +269,18 @@ def test_no_replies_leaves_text_out_of_the_machine(tmp_path):
     text = api.mine([str(quiet)], replies=False).mined.text
     assert "map reply" not in text
     _assert_sound(text, [str(quiet), str(chatty)])
+
+
+def test_verify_accepts_a_mined_spec(tmp_path):
+    """`verify` decides every mined property (the machine generalizes the runs, so some
+    may be violated: that is a finding, not an error)."""
+    s, p = ("search", "bot", False), ("pay", "bot", False)
+    path = _native(tmp_path, [[s, p], [s, s, p], [s, s, s, p]])
+    spec = tmp_path / "m.wf"
+    spec.write_text(api.mine([str(path)], k=1).mined.text)
+    report = api.verify(str(spec), engine="explicit")
+    statuses = {r.name: r.status for r in report.results}
+    assert statuses["pay_after_search"] == "proved"
+    assert statuses["at_most_3_search"] == "violated"     # k = 1 folds the searches into a loop
+    result = CliRunner().invoke(main, ["verify", str(spec), "--engine", "explicit"])
+    assert result.exit_code == 1, result.output
