@@ -37,13 +37,17 @@ class Symbol:
         return f"{self.name}.{self.detail}" if self.kind == "tool" and self.detail else self.name
 
 
-def identifier(name: str) -> str:
-    """A `.wf` name for a name from a trace: other characters become `_`, reserved words
-    get a `_` suffix."""
+DECLARATION_WORDS = frozenset("workflow import labels agent var tool event state property map "
+                              "precision".split())
+
+
+def identifier(name: str, reserved: frozenset[str] = RESERVED) -> str:
+    """A `.wf` name for a name from a trace: other characters become `_`, `reserved` words
+    get a `_` suffix (a parameter needs only the declaration words avoided)."""
     text = re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
     if not (text[0].isalpha() or text[0] == "_"):
         text = "_" + text
-    return text + "_" if text in RESERVED else text
+    return text + "_" if text in reserved else text
 
 
 class Namer:

@@ -2,29 +2,24 @@
 properties, and write it all as one formatted `.wf` file."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from wfcheck.checker.trace.mapping import ActionResolver
-from wfcheck.checker.trace.readers.events import ToolCall, Trace
+from wfcheck.checker.trace.readers.events import Trace
 from wfcheck.spec import ast
 from wfcheck.spec.fmt import INDENT, format_decl
 from wfcheck.spec.loader import Loaded
 from wfcheck.spec.model import Model
 
 from . import automaton, properties
-from .alphabet import (DEFAULT_AGENT, REPLY_EVENT, USER_EVENT, Namer, Symbol, Symbolizer,
-                       failing_tools)
+from .alphabet import (DECLARATION_WORDS, DEFAULT_AGENT, REPLY_EVENT, USER_EVENT, Namer, Symbol,
+                       Symbolizer, failing_tools, identifier)
 from .observe import observe
 
 # The declarations `--labels` takes from a spec or catalog (its states, transitions and
 # properties are what is being mined, so they are left out).
 CATALOG_DECLS = (ast.LabelsDecl, ast.AgentDecl, ast.VarDecl, ast.ToolDecl, ast.EventDecl,
                  ast.MapTool, ast.MapText, ast.MapAgent, ast.PrecisionDecl)
-DECLARATION_WORDS = frozenset("workflow import labels agent var tool event state property map "
-                              "precision".split())
-
-
 @dataclass(frozen=True, slots=True)
 class Mined:
     """The mined spec and what it is made of."""
@@ -56,9 +51,8 @@ class _CatalogSymbolizer(Symbolizer):
     def symbol(self, event) -> Symbol | None:
         resolved = self.resolver.resolve(event)
         if resolved is None or not resolved.actions:
-            if resolved is None and type(event) is not ToolCall and event.role == "assistant" \
-                    and "@reply" in self.resolver.by_trace_name:
-                return None
+            # What the catalog leaves open is mined; the `map` lines written after the
+            # catalog's then resolve it the same way in the mined spec.
             return super().symbol(event)
         first = resolved.actions[0]
         agents = {a.agent for a in resolved.actions}
@@ -119,10 +113,7 @@ def mine(traces: list[Trace], k: int = 2, max_states: int | None = None,
 
 
 def _param(name: str) -> str:
-    text = re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
-    if not (text[0].isalpha() or text[0] == "_"):
-        text = "_" + text
-    return text + "_" if text in DECLARATION_WORDS else text
+    return identifier(name, DECLARATION_WORDS)
 
 
 def _unique(name: str, used: set[str]) -> str:
