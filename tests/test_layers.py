@@ -21,6 +21,7 @@ ALLOWED = {
     "wfcheck.checker.verify": ("wfcheck.spec", "wfcheck.export.promela"),
     "wfcheck.checker.trace": ("wfcheck.spec",),
     "wfcheck.checker.corpus": ("wfcheck.spec", "wfcheck.checker.trace"),
+    "wfcheck.checker.mine": ("wfcheck.spec", "wfcheck.checker.trace"),
     "wfcheck.export": ("wfcheck.spec",),
     "wfcheck.lean_export": ("wfcheck.spec",),
     "wfcheck.api": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export", "wfcheck.lean_export"),
