@@ -51,19 +51,30 @@ class Proxy:
         self.agent = agent
         self.tools: dict[str, tuple[ClientSession, types.Tool]] = {}
 
-    async def connect(self, stack: AsyncExitStack, upstreams) -> None:
+    async def connect(self, stack: AsyncExitStack, upstreams, startup: float = 30.0) -> None:
+        """Start or reach each upstream and list its tools; ConnectionError if one fails."""
         for upstream in upstreams:
-            if upstream.url is not None:
-                from mcp.client.streamable_http import streamable_http_client
-                read, write = await stack.enter_async_context(streamable_http_client(upstream.url))
-            else:
-                from mcp.client.stdio import StdioServerParameters, stdio_client
-                params = StdioServerParameters(command=upstream.command[0], args=list(upstream.command[1:]))
-                read, write = await stack.enter_async_context(stdio_client(params))
-            client = await stack.enter_async_context(ClientSession(read, write, read_timeout_seconds=self.timeout))
+            where = upstream.url or " ".join(upstream.command)
+            try:
+                await self._connect(stack, upstream, startup)
+            except Exception as exc:  # noqa: BLE001 - any failure to start is the upstream's
+                raise ConnectionError(f"cannot start or reach the MCP server `{where}`: "
+                                      f"{type(exc).__name__}: {exc}") from None
+
+    async def _connect(self, stack: AsyncExitStack, upstream: Upstream, startup: float) -> None:
+        if upstream.url is not None:
+            from mcp.client.streamable_http import streamable_http_client
+            read, write = await stack.enter_async_context(streamable_http_client(upstream.url))
+        else:
+            from mcp.client.stdio import StdioServerParameters, stdio_client
+            params = StdioServerParameters(command=upstream.command[0], args=list(upstream.command[1:]))
+            read, write = await stack.enter_async_context(stdio_client(params))
+        client = await stack.enter_async_context(ClientSession(read, write))
+        with anyio.fail_after(startup):
             await client.initialize()
-            for tool in (await client.list_tools()).tools:
-                self.tools.setdefault(tool.name, (client, tool))
+            tools = (await client.list_tools()).tools
+        for tool in tools:
+            self.tools.setdefault(tool.name, (client, tool))
 
     async def list_tools(self, ctx, params) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[tool for _, tool in self.tools.values()])
@@ -97,3 +108,25 @@ async def run_stdio(session: Session, upstreams, timeout: float = 60.0, agent: s
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())
     session.finish()
+
+
+def serve_stdio(session: Session, upstreams, timeout: float = 60.0, agent: str | None = None) -> None:
+    """`run_stdio` to its end; ConnectionError (out of the task groups that wrap it) if an
+    upstream could not be started or reached."""
+    try:
+        anyio.run(run_stdio, session, upstreams, timeout, agent)
+    except Exception as exc:  # noqa: BLE001 - re-raised unless it hides a ConnectionError
+        found = _connection_error(exc)
+        if found is None:
+            raise
+        raise found from None
+
+
+def _connection_error(exc: BaseException) -> ConnectionError | None:
+    if isinstance(exc, ConnectionError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _connection_error(inner)
+        if found is not None:
+            return found
+    return None

@@ -13,7 +13,9 @@ opened (another token's session is "unknown", 404). Memory is bounded: sessions 
 `idle_timeout` seconds are closed, a session takes at most `max_events` events, there are
 at most `max_sessions` open, a finished session's report is kept for `idle_timeout` and at
 most `max_sessions` of them; a request body is at most `max_body` bytes. Bad input is a 4xx
-with a WF86x code (docs/errors.md), never a 500.
+with a WF86x code (docs/errors.md), never a 500. A check's answer says in its
+`Server-Timing` header how long the handler took (reading the body, the
+monitor, not the HTTP framing) (bench/bench_gate.py reads it).
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from wfcheck.checker.trace.readers.events import ToolCall
 
 from .session import DEFAULT_MAX_EVENTS, GateError, Session
 from .specs import ReloadFailed, Specs
@@ -150,20 +154,21 @@ def build_app(gate: Gate) -> Starlette:
             raise GateError("WF862", f"{len(gate.open)} sessions are open, the limit; finish some", 429)
         sid = secrets.token_hex(12)
         audit = os.path.join(gate.audit_dir, f"{sid}.jsonl") if gate.audit_dir else None
-        session = Session(gate.specs.get(name).model, sid, audit, gate.fsync, gate.limits.max_events)
+        session = Session(gate.specs.get(name).monitor, sid, audit, gate.fsync, gate.limits.max_events)
         gate.open[sid] = _Open(session, name, token, now)
         return JSONResponse({"id": sid, "spec": name, "audit": audit,
                              "violations": [v.to_json() for v in session.violations]}, 201)
 
     async def check(request: Request) -> Response:
+        start = time.perf_counter()
         token = gate.authorize(request)
         found = gate.session(request.path_params["sid"], token)
         body = await _body(request, gate)
         event = _event(body, found.session)
         found.last = time.monotonic()
-        if type(event).__name__ != "ToolCall":
-            return JSONResponse(found.session.check(event).to_json())
-        return JSONResponse(found.session.decide(event).to_json())
+        decision = found.session.decide(event) if isinstance(event, ToolCall) else found.session.check(event)
+        took = (time.perf_counter() - start) * 1000
+        return JSONResponse(decision.to_json(), headers={"server-timing": f"check;dur={took:.3f}"})
 
     async def step(request: Request) -> Response:
         token = gate.authorize(request)

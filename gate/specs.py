@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from wfcheck.spec import model as m
 from wfcheck.spec.diagnostics import SourceMap, render_human
 from wfcheck.spec.frontend import check_file
+from wfcheck.checker.trace.monitor import Monitor
 
 
 @dataclass(frozen=True)
 class Loaded:
+    """A spec in force: its model, and the monitor its sessions copy (session.own_monitor)."""
     name: str
     path: str
     model: m.Model
+    monitor: Monitor
 
 
 class ReloadFailed(Exception):
@@ -37,7 +40,7 @@ def _load(name: str, path: str) -> Loaded:
     if not result.ok:
         sources: SourceMap = result.sources
         raise ReloadFailed(name, "\n".join(render_human(d, sources) for d in result.diagnostics if d.is_error))
-    return Loaded(name, path, result.model)
+    return Loaded(name, path, result.model, Monitor(result.model))
 
 
 class Specs:

@@ -289,7 +289,7 @@ def test_mcp_proxy_refuses_forwards_and_survives_upstream_faults(tmp_path):
     assert [v.property for v in report.results[0].violations] == ["send_money_not_injected"]
 
 
-def test_gate_mcp_cli_rejects_a_bad_spec(tmp_path):
+def test_gate_mcp_cli_rejects_a_bad_spec_and_an_upstream_that_does_not_start(tmp_path):
     from click.testing import CliRunner
     from wfcheck.cli import main
 
@@ -299,6 +299,9 @@ def test_gate_mcp_cli_rejects_a_bad_spec(tmp_path):
     assert result.exit_code == 2 and "error[WF" in result.output
     result = CliRunner().invoke(main, ["gate", "serve", MINI])
     assert result.exit_code == 2 and "token" in result.output
+    pytest.importorskip("mcp")
+    result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--", str(tmp_path / "no-such-server")])
+    assert result.exit_code == 2 and "cannot start or reach the MCP server" in result.output
 
 
 # ---------------------------------------------------------------- framework hooks

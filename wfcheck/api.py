@@ -229,15 +229,14 @@ def gate_session(spec: str | Model, name: str = "run", audit: str | None = None,
 def gate_mcp(spec: str | Model, command: tuple[str, ...] = (), urls: tuple[str, ...] = (), audit: str | None = None,
              timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> None:
     """Serve the MCP proxy on stdin/stdout in front of the server `command` and/or the
-    streamable-HTTP servers at `urls` (gate/mcp_proxy.py), until the client closes it."""
-    import anyio
-
-    from wfcheck.gate.mcp_proxy import Upstream, run_stdio
+    streamable-HTTP servers at `urls` (gate/mcp_proxy.py), until the client closes it.
+    Raises ConnectionError if an upstream cannot be started or reached."""
+    from wfcheck.gate.mcp_proxy import Upstream, serve_stdio
     from wfcheck.gate.session import Session
 
     upstreams = ([Upstream(command=tuple(command))] if command else []) + [Upstream(url=u) for u in urls]
     session = Session(load_model(spec), "mcp", audit, fsync)
-    anyio.run(run_stdio, session, upstreams, timeout, agent)
+    serve_stdio(session, upstreams, timeout, agent)
 
 
 def gate_service(specs: tuple[str, ...], tokens: tuple[str, ...], audit_dir: str | None = None, fsync: str = "flush",

@@ -401,6 +401,9 @@ def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (),
         api.gate_mcp(result.model, command, url, audit, timeout, agent, fsync)
     except ModuleNotFoundError as exc:
         return _needs_gate_extra(exc)
+    except ConnectionError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_INVALID
     return EXIT_OK
 
 
