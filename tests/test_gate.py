@@ -289,6 +289,49 @@ def test_mcp_proxy_refuses_forwards_and_survives_upstream_faults(tmp_path):
     assert [v.property for v in report.results[0].violations] == ["send_money_not_injected"]
 
 
+def test_mcp_proxy_in_front_of_a_streamable_http_server(tmp_path):
+    pytest.importorskip("mcp")
+    import socket
+    import subprocess
+    import time
+
+    import anyio
+    import httpx
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    upstream = subprocess.Popen([sys.executable, UPSTREAM, str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):   # at most 30 s for it to listen
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/mcp", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        params = StdioServerParameters(command=sys.executable, args=[
+            "-m", "wfcheck", "gate", "mcp", MINI, "--url", f"http://127.0.0.1:{port}/mcp"])
+
+        async def run():
+            with anyio.fail_after(60):
+                async with stdio_client(params) as (read, write):
+                    async with ClientSession(read, write) as client:
+                        await client.initialize()
+                        await client.call_tool("read_web", {"url": "u"})
+                        refused = await client.call_tool("send_money", {"recipient": "XX99", "amount": 1})
+                        assert refused.is_error and "send_money_not_injected" in refused.content[0].text
+                        balance = await client.call_tool("get_balance", {})
+                        assert not balance.is_error and "balance: 100" in balance.content[0].text
+
+        anyio.run(run)
+    finally:
+        upstream.terminate()
+        upstream.wait(10)
+
+
 def test_gate_mcp_cli_rejects_a_bad_spec_and_an_upstream_that_does_not_start(tmp_path):
     from click.testing import CliRunner
     from wfcheck.cli import main

@@ -1,4 +1,4 @@
-"""An MCP server over stdio for the gate's proxy tests: `slow` sleeps past the proxy's
+"""An MCP server (stdio, or streamable HTTP on 127.0.0.1:PORT) for the gate's proxy tests: `slow` sleeps past the proxy's
 timeout, `crash` kills the process."""
 import os
 import time
@@ -35,4 +35,9 @@ def crash() -> str:
 
 
 if __name__ == "__main__":
-    server.run()
+    import sys
+
+    if len(sys.argv) > 1:   # `upstream.py PORT`: streamable HTTP on loopback
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
+    else:
+        server.run()
