@@ -98,8 +98,9 @@ def _agentdojo_runs():
 @pytest.mark.skipif(not (AGENTDOJO / "index.jsonl").exists(), reason="shared AgentDojo data not present")
 @pytest.mark.parametrize("precision", ["conservative", "values"])
 def test_the_gates_verdicts_equal_trace_on_every_agentdojo_run(tmp_path, precision):
-    """Every run through a session (check before each call, step after), in observe mode,
-    gives `trace`'s violations at the same steps; its audit log re-checks to the same."""
+    """Every run through a session as the service feeds it (each event as native JSON, read
+    back; check before each call, step after), in observe mode, gives `trace`'s violations
+    at the same steps; its audit log re-checks to the same."""
     runs = 0
     for suite, files in _agentdojo_runs():
         model = api.load_model(str(ROOT / "examples" / "agentdojo" / f"{suite}.wf"))
@@ -109,6 +110,8 @@ def test_the_gates_verdicts_equal_trace_on_every_agentdojo_run(tmp_path, precisi
             log = str(tmp_path / f"{suite}-{i}.jsonl")
             session = Session(gate, "run", log if i % 10 == 0 else None)
             for event in trace.events:
+                # through the service's path: the event as a native JSON object, read back
+                event = session.parse(json.loads(json.dumps(_record(event))))
                 if isinstance(event, ToolCall):
                     session.check(replace_result(event))
                 session.step(event)
@@ -119,6 +122,13 @@ def test_the_gates_verdicts_equal_trace_on_every_agentdojo_run(tmp_path, precisi
                 assert _keys(again.violations) == want, trace.name
             runs += 1
     assert runs == 1506
+
+
+def _record(event) -> dict:
+    from wfcheck.gate.session import event_record
+    record = event_record("run", event)
+    del record["trace"]
+    return record
 
 
 def replace_result(call: ToolCall) -> ToolCall:
@@ -413,15 +423,39 @@ def test_openai_agents_guardrails_reject_a_refused_tool():
 
 def test_mcp_proxy_skips_malformed_json_rpc_and_stays_up(tmp_path):
     pytest.importorskip("mcp")
+    import select
     import subprocess
+    import time
 
     init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
     listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
     lines = ["this is not json", json.dumps(init), '{"jsonrpc": "2.0", "id": 7, "method": 5}', json.dumps(listing)]
-    proxy = subprocess.run([sys.executable, "-m", "wfcheck", "gate", "mcp", MINI, "--", sys.executable, UPSTREAM],
-                           input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60)
-    answers = {a.get("id"): a for a in map(json.loads, proxy.stdout.splitlines())}
+
+    proxy = subprocess.Popen([sys.executable, "-m", "wfcheck", "gate", "mcp", MINI, "--", sys.executable, UPSTREAM],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    answers, pending = {}, b""
+    try:
+        proxy.stdin.write(("\n".join(lines) + "\n").encode())
+        proxy.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not {1, 2} <= set(answers) and time.monotonic() < deadline:
+            ready, _, _ = select.select([proxy.stdout], [], [], 1)
+            if ready:
+                chunk = os.read(proxy.stdout.fileno(), 1 << 16)
+                if not chunk:
+                    break
+                *done, pending = (pending + chunk).split(b"\n")
+                for line in done:
+                    answer = json.loads(line)
+                    answers[answer.get("id")] = answer
+    finally:
+        proxy.stdin.close()
+        try:
+            proxy.wait(20)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+            proxy.wait()
     assert "result" in answers[1]
     assert {t["name"] for t in answers[2]["result"]["tools"]} >= {"send_money", "read_web"}
-    assert proxy.returncode == 0, proxy.stderr
+    assert proxy.returncode == 0
