@@ -25,7 +25,7 @@ DEFAULT_MAX_EVENTS = 100_000
 
 
 class GateError(Exception):
-    """Bad input to the gate, with a stable code (docs/errors.md, WF860-WF866) and the HTTP
+    """Bad input to the gate, with a stable code (docs/errors.md, WF860-WF867) and the HTTP
     status the service answers with."""
 
     def __init__(self, code: str, message: str, status: int = 422) -> None:
