@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"spec": "wfcheck.spec", "checker": "wfcheck.checker", "export": "wfcheck.export",
-           "lean_export": "wfcheck.lean_export", "wfcheck": "wfcheck"}
+           "lean_export": "wfcheck.lean_export", "gate": "wfcheck.gate", "wfcheck": "wfcheck"}
 
 # module prefix -> the wfcheck prefixes it may import (besides itself)
 ALLOWED = {
@@ -24,7 +24,8 @@ ALLOWED = {
     "wfcheck.checker.mine": ("wfcheck.spec", "wfcheck.checker.trace"),
     "wfcheck.export": ("wfcheck.spec",),
     "wfcheck.lean_export": ("wfcheck.spec",),
-    "wfcheck.api": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export", "wfcheck.lean_export"),
+    "wfcheck.gate": ("wfcheck.spec", "wfcheck.checker.trace"),
+    "wfcheck.api": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export", "wfcheck.lean_export", "wfcheck.gate"),
     "wfcheck.cli": ("wfcheck.api",),
 }
 

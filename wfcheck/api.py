@@ -301,3 +301,52 @@ def _catalog_model(path: str) -> Model:
         if wrapper.ok:
             return wrapper.model
     raise InvalidWorkflow(result)
+def gate_session(spec: str | Model, name: str = "run", audit: str | None = None, fsync: str = "flush",
+                 precision: str | None = None):
+    """An in-process gated run (gate/session.py): `decide(call)` before a tool runs, `step`
+    after; its audit log re-checks with `check_traces` to the same verdicts."""
+    from wfcheck.gate.session import Session
+
+    return Session(load_model(spec), name, audit, fsync, precision=precision)
+
+
+def gate_mcp(spec: str | Model, command: tuple[str, ...] = (), urls: tuple[str, ...] = (), audit: str | None = None,
+             timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> None:
+    """Serve the MCP proxy on stdin/stdout in front of the server `command` and/or the
+    streamable-HTTP servers at `urls` (gate/mcp_proxy.py), until the client closes it.
+    Raises ConnectionError if an upstream cannot be started or reached."""
+    from wfcheck.gate.mcp_proxy import Upstream, serve_stdio
+    from wfcheck.gate.session import Session
+
+    upstreams = ([Upstream(command=tuple(command))] if command else []) + [Upstream(url=u) for u in urls]
+    session = Session(load_model(spec), "mcp", audit, fsync)
+    serve_stdio(session, upstreams, timeout, agent)
+
+
+def gate_service(specs: tuple[str, ...], tokens: tuple[str, ...], audit_dir: str | None = None, fsync: str = "flush",
+                 max_events: int | None = None, max_sessions: int | None = None, max_body: int | None = None,
+                 idle_timeout: float | None = None):
+    """The HTTP policy service's state (gate/service.py) for `specs` (`PATH` or `NAME=PATH`)
+    and `tokens` (`TOKEN` or `TOKEN=spec1,spec2`). Raises gate.specs.ReloadFailed if a
+    spec does not check. Serve it with `gate_serve` or `gate_app`."""
+    from wfcheck.gate.service import Gate, Limits, parse_tokens
+    from wfcheck.gate.specs import Specs
+
+    given = {"max_events": max_events, "max_sessions": max_sessions, "max_body": max_body,
+             "idle_timeout": idle_timeout}
+    limits = Limits(**{k: v for k, v in given.items() if v is not None})
+    return Gate(Specs(specs), parse_tokens(tokens), limits, audit_dir, fsync)
+
+
+def gate_app(gate):
+    """The ASGI app of a `gate_service`."""
+    from wfcheck.gate.service import build_app
+
+    return build_app(gate)
+
+
+def gate_serve(gate, host: str = "127.0.0.1", port: int = 8700) -> None:
+    """Serve a `gate_service` with uvicorn until stopped."""
+    from wfcheck.gate.service import serve
+
+    serve(gate, host, port)

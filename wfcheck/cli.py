@@ -496,5 +496,102 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
                        max_configs=max_configs, trace_format=trace_format, jobs=jobs)
 
 
+def _needs_gate_extra(exc: ModuleNotFoundError) -> int:
+    click.echo(f"error: `wfcheck gate` needs the `gate` extra ({exc.name} is not installed)\n"
+               "  = help: pip install 'wfcheck[gate]'", err=True)
+    return EXIT_INVALID
+
+
+def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (), audit: str | None = None,
+                 timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
+    result = _load_ok(spec, "text")
+    if result is None:
+        return EXIT_INVALID
+    if not command and not url:
+        click.echo("error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC -- COMMAND... "
+                   "or --url URL", err=True)
+        return EXIT_INVALID
+    try:
+        api.gate_mcp(result.model, command, url, audit, timeout, agent, fsync)
+    except ModuleNotFoundError as exc:
+        return _needs_gate_extra(exc)
+    except ConnectionError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def run_gate_serve(specs: tuple[str, ...], tokens: tuple[str, ...], host: str = "127.0.0.1", port: int = 8700,
+                   audit_dir: str | None = None, fsync: str = "flush", max_events: int | None = None,
+                   max_sessions: int | None = None, max_body: int | None = None,
+                   idle_timeout: float | None = None) -> int:
+    for item in specs:
+        if _load_ok(item.partition("=")[2] if "=" in item else item, "text") is None:
+            return EXIT_INVALID
+    if not tokens:
+        click.echo("error: no bearer token\n  = help: --token SECRET (every spec) or --token SECRET=spec1,spec2",
+                   err=True)
+        return EXIT_INVALID
+    try:
+        gate = api.gate_service(specs, tokens, audit_dir, fsync, max_events, max_sessions, max_body, idle_timeout)
+        click.echo(f"wfcheck gate: serving {len(specs)} spec(s) on http://{host}:{port}", err=True)
+        api.gate_serve(gate, host, port)
+    except ModuleNotFoundError as exc:
+        return _needs_gate_extra(exc)
+    return EXIT_OK
+
+
+@main.group("gate")
+def gate_group() -> None:
+    """Enforce a spec on a live agent: an MCP proxy or an HTTP policy service (docs/gate.md)."""
+
+
+FSYNC = click.Choice(["always", "flush", "never"])
+
+
+@gate_group.command("mcp", context_settings={"ignore_unknown_options": True})
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option("--url", multiple=True, help="A streamable-HTTP MCP server to proxy too (repeatable).")
+@click.option("--audit", type=click.Path(dir_okay=False), help="Append every decision to this JSONL audit log.")
+@click.option("--fsync", type=FSYNC, default="flush", show_default=True, help="When the audit log reaches the disk.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
+              help="Seconds an upstream tool call may take.")
+@click.option("--agent", help="The agent's name in the spec, for the calls through this proxy.")
+def gate_mcp_cmd(spec, command, url, audit, fsync, timeout, agent):
+    """Proxy MCP servers over stdio, refusing tool calls that break SPEC.
+
+    \b
+    wfcheck gate mcp banking.wf -- python bank_server.py
+    Exit codes: 0 the client closed the session, 2 invalid input, 70 internal error.
+    """
+    _guarded(run_gate_mcp)(spec=spec, command=command, url=url, audit=audit, timeout=timeout, agent=agent,
+                           fsync=fsync)
+
+
+@gate_group.command("serve")
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--token", "tokens", multiple=True, envvar="WFCHECK_GATE_TOKENS", help="A bearer token: SECRET "
+              "(every spec) or SECRET=spec1,spec2 (repeatable).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8700, show_default=True)
+@click.option("--audit-dir", type=click.Path(file_okay=False), help="Write one JSONL audit log per session here.")
+@click.option("--fsync", type=FSYNC, default="flush", show_default=True, help="When audit logs reach the disk.")
+@click.option("--max-events", type=click.IntRange(1), help="Events per session (default 100000).")
+@click.option("--max-sessions", type=click.IntRange(1), help="Open sessions (default 10000).")
+@click.option("--max-body", type=click.IntRange(1), help="Bytes per request (default 1 MiB).")
+@click.option("--idle-timeout", type=click.FloatRange(0, min_open=True), help="Seconds before an idle session "
+              "is closed (default 600).")
+def gate_serve_cmd(specs, tokens, host, port, audit_dir, fsync, max_events, max_sessions, max_body, idle_timeout):
+    """Serve SPECS (PATH or NAME=PATH) as an HTTP policy service (docs/gate.md).
+
+    \b
+    Exit codes: 0 stopped, 2 invalid input, 70 internal error.
+    """
+    _guarded(run_gate_serve)(specs=specs, tokens=tokens, host=host, port=port, audit_dir=audit_dir, fsync=fsync,
+                             max_events=max_events, max_sessions=max_sessions, max_body=max_body,
+                             idle_timeout=idle_timeout)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
