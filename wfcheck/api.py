@@ -114,7 +114,35 @@ def check_traces(spec: str | Model, paths, precision: str | None = None, input_f
     return check(spec, paths, precision, input_format, jobs, progress)
 
 
-TRACE_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github")
+def render_verification_html(report, path: str) -> str:
+    """A verification report as one self-contained HTML page: the state diagram with each
+    counterexample drawn on it, its step table and the highlighted source (`verify --format html`)."""
+    from wfcheck.report.verify_page import render_verify
+
+    return render_verify(report, path, _read_text(path))
+
+
+def render_traces_html(report, model: Model, paths, input_format: str | None = None) -> str:
+    """A trace report as one self-contained HTML page: a sortable summary per property and
+    per trace, each trace's violations and causal chains, its events drawn on the state
+    diagram (`trace --format html`)."""
+    import json
+
+    from wfcheck.checker.trace.render import render
+    from wfcheck.report.trace_page import render_trace
+    from wfcheck.spec.system import lower
+
+    data = json.loads(render(report, "json"))
+    traced, _ = _lean_traces(model, lower(model), paths, input_format)
+    return render_trace(data, model, _read_text(data["spec"]), {t.name: t.steps for t in traced})
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+TRACE_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github", "html")
 
 
 def render_traces(report, fmt: str = "text") -> str:

@@ -1,0 +1,89 @@
+"""`wfcheck trace --format html`: a corpus summary (per property, per file; sortable) with
+a drill-down to each trace: its violations, each with its causal chain (where the data
+entered, hand-offs, the sink), and its events drawn as a path on the state diagram."""
+from __future__ import annotations
+
+from collections import Counter
+from html import escape
+
+from .diagram import render_svg
+from .page import page, source_link, status_badge
+from .source import render_source
+
+SRC = "src"
+
+
+def chain_role(link: dict, last: bool) -> str:
+    if last:
+        return "sink"
+    return "hand-off" if "hand" in link["text"] else "source"
+
+
+def _violation(v: dict, n: int, edges_upto) -> str:
+    links = v.get("chain") or []
+    chain = "".join(f'<li class="{chain_role(c, i == len(links) - 1).replace("-", "")}"><span class=role>'
+                    f'{chain_role(c, i == len(links) - 1)}</span> step {c["step"]}: {escape(c["text"])} '
+                    f'<small>{escape(c["location"])}</small></li>' for i, c in enumerate(links))
+    rule = v.get("rule") or {}
+    return (f'<div class="finding violation" id="violation-{n}" data-edges="{edges_upto(v["step"])}">'
+            f'<p><b>{escape(v["property"])}</b> at step {v["step"]} ({escape(v["file"])}:{v["line"]}): '
+            f'{escape(v["message"])} {source_link(SRC, rule["line"], "rule") if rule.get("line") else ""}</p>'
+            f'<ol class="chain">{chain}</ol>'
+            + (f'<pre class="excerpt">{escape(v["excerpt"])}</pre>' if v.get("excerpt") else "") + "</div>")
+
+
+def _steps(steps) -> str:
+    rows = "".join(f'<tr data-edges="{" ".join(map(str, s.edges))}"><td>{s.event}</td><td>{escape(s.text)}</td>'
+                   f'<td>{escape(", ".join(map(str, s.edges)) or (s.problem or ""))}</td><td><small>{escape(s.location)}</small></td></tr>'
+                   for s in steps)
+    return ('<table class="steps"><thead><tr><th>event</th><th>action</th><th>edges</th><th>where</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def render_trace(data: dict, model, source_text: str, steps_of: dict) -> str:
+    """`data`: the trace report's JSON form; `steps_of`: trace name -> its events as steps
+    of the spec (each with .event, .location, .text, .edges, .problem)."""
+    per_property: Counter = Counter()
+    failing: dict[str, set] = {}
+    for trace in data["traces"]:
+        for v in trace["violations"]:
+            per_property[v["property"]] += 1
+            failing.setdefault(v["property"], set()).add(trace["name"])
+    prop_rows = "".join(
+        f'<tr><td>{escape(p.name)}</td><td data-sort="{per_property[p.name]}">{per_property[p.name]}</td>'
+        f'<td data-sort="{len(failing.get(p.name, ()))}">{len(failing.get(p.name, ()))}</td>'
+        f"<td>{source_link(SRC, p.span.line)}</td></tr>" for p in model.properties)
+    file_rows, sections, vcount = [], [], 0
+    for n, trace in enumerate(data["traces"]):
+        steps = steps_of.get(trace["name"], ())
+
+        def edges_upto(step, steps=steps):
+            return " ".join(str(e) for s in steps if s.event <= step for e in s.edges)
+
+        all_edges = " ".join(str(e) for s in steps for e in s.edges)
+        file_rows.append(f'<tr class="finding" data-target="trace-{n}" data-edges="{all_edges}">'
+                         f'<td>{escape(trace["name"])}</td><td>{status_badge(trace["status"])}</td>'
+                         f'<td data-sort="{trace["events"]}">{trace["events"]}</td>'
+                         f'<td data-sort="{len(trace["violations"])}">{len(trace["violations"])}</td></tr>')
+        violations = []
+        for v in trace["violations"]:
+            violations.append(_violation(v, vcount, edges_upto))
+            vcount += 1
+        problems = "".join(f"<li>{escape(str(p))}</li>" for p in trace.get("problems", []) + trace.get("warnings", []))
+        sections.append(f'<section class="detail" id="trace-{n}" hidden><h3>{escape(trace["name"])} '
+                        f'{status_badge(trace["status"])}</h3>{"".join(violations)}'
+                        + (f"<ul class='problems'>{problems}</ul>" if problems else "") + _steps(steps) + "</section>")
+    unreadable = "".join(f"<li>{escape(str(u))}</li>" for u in data.get("unreadable", []))
+    s = data["summary"]
+    body = (f"<header><h1>{escape(data['spec'])}: traces of <code>{escape(data['workflow'])}</code></h1>"
+            f"<p class='summary'>{s['traces']} traces: {s['passed']} passed, {s['failed']} failed, "
+            f"{s['violations']} violations, {s['unreadable']} unreadable ({escape(data['precision'])} precision)</p></header>"
+            f"<main><div class='left'><h2>State diagram</h2>{render_svg(model)}"
+            "<h2>By property</h2><table class='sortable by-property'><thead><tr><th>property</th><th>violations</th>"
+            f"<th>traces failing</th><th>source</th></tr></thead><tbody>{prop_rows}</tbody></table>"
+            "<h2>By trace</h2><table class='findings sortable by-file'><thead><tr><th>trace</th><th>status</th>"
+            f"<th>events</th><th>violations</th></tr></thead><tbody>{''.join(file_rows)}</tbody></table>"
+            + (f"<h2>Unreadable</h2><ul>{unreadable}</ul>" if unreadable else "")
+            + f"{''.join(sections)}</div><div class='right'><h2>{escape(data['spec'])}</h2>"
+            f"{render_source(source_text, SRC)}</div></main>")
+    return page(f"wfcheck trace: {data['spec']}", body)
