@@ -137,6 +137,14 @@ def render_traces_html(report, model: Model, paths, input_format: str | None = N
     return render_trace(data, model, _read_text(data["spec"]), {t.name: t.steps for t in traced})
 
 
+def serve_lsp() -> None:
+    """Run the language server on stdin/stdout until the editor ends it (`wfcheck lsp`;
+    needs the `lsp` extra). Raises ImportError without it."""
+    from wfcheck.lsp.server import serve
+
+    serve()
+
+
 def _read_text(path: str) -> str:
     with open(path, encoding="utf-8") as handle:
         return handle.read()

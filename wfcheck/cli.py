@@ -221,6 +221,17 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
     return EXIT_OK
 
 
+def run_lsp() -> int:
+    """Serve the language server over stdio; without the `lsp` extra, say how to get it."""
+    try:
+        api.serve_lsp()
+    except ImportError as exc:
+        click.echo(f"error: the language server needs the `lsp` extra ({exc.name} is missing)\n"
+                   "  = help: pip install 'wfcheck[lsp]'", err=True)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- click wiring
 
 
@@ -389,6 +400,14 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
     """
     _guarded(run_lean)(path=file, output=output, trace=trace, engine=engine, bound=bound, timeout=timeout,
                        max_configs=max_configs, trace_format=trace_format, jobs=jobs)
+
+
+@main.command("lsp")
+def lsp_cmd():
+    """Run the language server for `.wf` files on stdin/stdout (for editors; needs the
+    `lsp` extra): diagnostics, hover, definitions, references, completion, symbols, formatting.
+    """
+    _guarded(run_lsp)()
 
 
 if __name__ == "__main__":  # pragma: no cover
