@@ -32,12 +32,22 @@ def _violation(v: dict, n: int, edges_upto) -> str:
             + (f'<pre class="excerpt">{escape(v["excerpt"])}</pre>' if v.get("excerpt") else "") + "</div>")
 
 
-def _steps(steps) -> str:
-    rows = "".join(f'<tr data-edges="{" ".join(map(str, s.edges))}"><td>{s.event}</td><td>{escape(s.text)}</td>'
-                   f'<td>{escape(", ".join(map(str, s.edges)) or (s.problem or ""))}</td><td><small>{escape(s.location)}</small></td></tr>'
-                   for s in steps)
-    return ('<table class="steps"><thead><tr><th>event</th><th>action</th><th>edges</th><th>where</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+def _steps(steps, violations) -> str:
+    """The trace's events that are steps of the spec, each marked with the part it plays
+    in a violation's chain (source, hand-off, sink)."""
+    roles: dict[int, str] = {}
+    for v in violations:
+        links = v.get("chain") or []
+        for i, link in enumerate(links):
+            roles.setdefault(link["step"], chain_role(link, i == len(links) - 1))
+        roles[v["step"]] = "sink"
+    rows = "".join(f'<tr class="step {roles.get(s.event, "").replace("-", "")}" data-edges="{" ".join(map(str, s.edges))}">'
+                   f'<td>{s.event}</td><td>{escape(s.text)}</td>'
+                   f'<td>{escape(", ".join(map(str, s.edges)) or (s.problem or ""))}</td>'
+                   f'<td>{f"<span class=role>{roles[s.event]}</span>" if s.event in roles else ""}</td>'
+                   f'<td><small>{escape(s.location)}</small></td></tr>' for s in steps)
+    return ('<table class="steps"><thead><tr><th>event</th><th>action</th><th>edges</th><th>role</th><th>where</th>'
+            f"</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def render_trace(data: dict, model, source_text: str, steps_of: dict) -> str:
@@ -72,7 +82,7 @@ def render_trace(data: dict, model, source_text: str, steps_of: dict) -> str:
         problems = "".join(f"<li>{escape(str(p))}</li>" for p in trace.get("problems", []) + trace.get("warnings", []))
         sections.append(f'<section class="detail" id="trace-{n}" hidden><h3>{escape(trace["name"])} '
                         f'{status_badge(trace["status"])}</h3>{"".join(violations)}'
-                        + (f"<ul class='problems'>{problems}</ul>" if problems else "") + _steps(steps) + "</section>")
+                        + (f"<ul class='problems'>{problems}</ul>" if problems else "") + _steps(steps, trace["violations"]) + "</section>")
     unreadable = "".join(f"<li>{escape(str(u))}</li>" for u in data.get("unreadable", []))
     s = data["summary"]
     body = (f"<header><h1>{escape(data['spec'])}: traces of <code>{escape(data['workflow'])}</code></h1>"
