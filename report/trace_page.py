@@ -11,6 +11,7 @@ from .page import page, source_link, status_badge
 from .source import render_source
 
 SRC = "src"
+DEVIATION = "deviation"
 
 
 def chain_role(link: dict, last: bool) -> str:
@@ -19,15 +20,17 @@ def chain_role(link: dict, last: bool) -> str:
     return "hand-off" if "hand" in link["text"] else "source"
 
 
-def _violation(v: dict, n: int, edges_upto) -> str:
+def _violation(v: dict, n: int, edges_upto, spec: str) -> str:
     links = v.get("chain") or []
     chain = "".join(f'<li class="{chain_role(c, i == len(links) - 1).replace("-", "")}"><span class=role>'
                     f'{chain_role(c, i == len(links) - 1)}</span> step {c["step"]}: {escape(c["text"])} '
                     f'<small>{escape(c["location"])}</small></li>' for i, c in enumerate(links))
     rule = v.get("rule") or {}
+    where = f'{v["file"]}:{v["line"]}' if v.get("line") else str(v.get("file") or "")
+    link = source_link(SRC, rule["line"], "rule") if rule.get("line") and rule.get("file") == spec else ""
     return (f'<div class="finding violation" id="violation-{n}" data-edges="{edges_upto(v["step"])}">'
-            f'<p><b>{escape(v["property"])}</b> at step {v["step"]} ({escape(v["file"])}:{v["line"]}): '
-            f'{escape(v["message"])} {source_link(SRC, rule["line"], "rule") if rule.get("line") else ""}</p>'
+            f'<p><b>{escape(v["property"] or v["kind"])}</b> at step {v["step"]} ({escape(where)}): '
+            f'{escape(v["message"])} {link}</p>'
             f'<ol class="chain">{chain}</ol>'
             + (f'<pre class="excerpt">{escape(v["excerpt"])}</pre>' if v.get("excerpt") else "") + "</div>")
 
@@ -56,13 +59,17 @@ def render_trace(data: dict, model, source_text: str, steps_of: dict) -> str:
     per_property: Counter = Counter()
     failing: dict[str, set] = {}
     for trace in data["traces"]:
-        for v in trace["violations"]:
-            per_property[v["property"]] += 1
-            failing.setdefault(v["property"], set()).add(trace["name"])
+        for v in trace["violations"]:  # a deviation from the state machine breaks no property
+            per_property[v["property"] or DEVIATION] += 1
+            failing.setdefault(v["property"] or DEVIATION, set()).add(trace["name"])
     prop_rows = "".join(
         f'<tr><td>{escape(p.name)}</td><td data-sort="{per_property[p.name]}">{per_property[p.name]}</td>'
         f'<td data-sort="{len(failing.get(p.name, ()))}">{len(failing.get(p.name, ()))}</td>'
         f"<td>{source_link(SRC, p.span.line)}</td></tr>" for p in model.properties)
+    if per_property[DEVIATION]:
+        prop_rows += (f'<tr><td><i>{DEVIATION}s</i> (steps the state machine does not allow)</td>'
+                      f'<td data-sort="{per_property[DEVIATION]}">{per_property[DEVIATION]}</td>'
+                      f'<td data-sort="{len(failing[DEVIATION])}">{len(failing[DEVIATION])}</td><td></td></tr>')
     file_rows, sections, vcount = [], [], 0
     for n, trace in enumerate(data["traces"]):
         steps = steps_of.get(trace["name"], ())
@@ -77,7 +84,7 @@ def render_trace(data: dict, model, source_text: str, steps_of: dict) -> str:
                          f'<td data-sort="{len(trace["violations"])}">{len(trace["violations"])}</td></tr>')
         violations = []
         for v in trace["violations"]:
-            violations.append(_violation(v, vcount, edges_upto))
+            violations.append(_violation(v, vcount, edges_upto, data["spec"]))
             vcount += 1
         problems = "".join(f"<li>{escape(str(p))}</li>" for p in trace.get("problems", []) + trace.get("warnings", []))
         sections.append(f'<section class="detail" id="trace-{n}" hidden><h3>{escape(trace["name"])} '
