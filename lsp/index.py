@@ -4,6 +4,7 @@ completion and symbols keep working while the text has errors (as it does while 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from wfcheck.spec.tokens import COMMENT, KEYWORD, NAME, SPACE, Word, words
 
@@ -64,6 +65,7 @@ def _statements(items: list[Word]):
         yield group
 
 
+@lru_cache(maxsize=8)  # the requests after a keystroke (hover, completion, ...) share one
 def index(text: str) -> Index:
     items = list(words(text))
     declarations, uses = [], [_occurrence(w) for w in items if w.kind == NAME]

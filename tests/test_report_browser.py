@@ -101,3 +101,28 @@ def test_trace_report_sorts_and_drills_down(browser, tmp_path):
     assert _highlighted(page)  # the trace's events drawn on the diagram
     _shot(page, "trace-support")
     assert errors == [] and requests == []
+
+
+SHARED_BANKING = ROOT.parent / "shared" / "data" / "agentdojo" / "gpt-4o-2024-05-13" / "banking"
+
+
+@pytest.mark.skipif(not SHARED_BANKING.is_dir(), reason="shared data (../shared/data) is absent")
+def test_real_corpus_report_sorts_and_drills_down(browser, tmp_path):
+    """AgentDojo's banking runs (real gpt-4o trajectories): a corpus of some 170 traces."""
+    spec, traces = str(EX / "agentdojo" / "banking.wf"), [str(SHARED_BANKING)]
+    model = api.load_model(spec)
+    report = api.check_traces(model, traces)
+    assert len(report.results) > 100
+    page, errors, requests = _open(browser, api.render_traces_html(report, model, traces), tmp_path, "banking")
+    table = page.locator("table.by-file")
+    assert table.locator("tbody tr").count() == len(report.results)
+    header = table.locator("th", has_text="violations")
+    header.click()
+    header.click()
+    counts = [int(c) for c in table.locator("tbody tr td:nth-child(4)").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] == max(len(r.violations) for r in report.results) > 0
+    table.locator("tbody tr").first.click()
+    assert page.locator(".detail:visible .violation").count() == counts[0]
+    _shot(page, "trace-agentdojo-banking")
+    assert errors == [] and requests == []
