@@ -29,3 +29,17 @@ def source_link(file_id: str, line: int, label: str | None = None) -> str:
 
 def status_badge(status: str) -> str:
     return f'<span class="badge {escape(status)}">{escape(status)}</span>'
+
+
+def config_text(config: dict) -> tuple[str, str]:
+    """(variables, context labels) of one configuration, as text."""
+    variables, labels = [], {}
+    for key, value in config.items():
+        if key == "state":
+            continue
+        if key.startswith(("conf.", "integ.")):
+            dim, agent = key.split(".", 1)
+            labels.setdefault(agent, []).append(str(value))
+        elif "." not in key:
+            variables.append(f"{key}={str(value).lower() if isinstance(value, bool) else value}")
+    return " ".join(variables), " ".join(f"{a}: {'/'.join(v)}" for a, v in labels.items())

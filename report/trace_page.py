@@ -7,7 +7,7 @@ from collections import Counter
 from html import escape
 
 from .diagram import render_svg
-from .page import page, source_link, status_badge
+from .page import config_text, page, source_link, status_badge
 from .source import render_source
 
 SRC = "src"
@@ -44,18 +44,23 @@ def _steps(steps, violations) -> str:
         for i, link in enumerate(links):
             roles.setdefault(link["step"], chain_role(link, i == len(links) - 1))
         roles[v["step"]] = "sink"
-    rows = "".join(f'<tr class="step {roles.get(s.event, "").replace("-", "")}" data-edges="{" ".join(map(str, s.edges))}">'
-                   f'<td>{s.event}</td><td>{escape(s.text)}</td>'
-                   f'<td>{escape(", ".join(map(str, s.edges)) or (s.problem or ""))}</td>'
-                   f'<td>{f"<span class=role>{roles[s.event]}</span>" if s.event in roles else ""}</td>'
-                   f'<td><small>{escape(s.location)}</small></td></tr>' for s in steps)
-    return ('<table class="steps"><thead><tr><th>event</th><th>action</th><th>edges</th><th>role</th><th>where</th>'
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+    rows = []
+    for s in steps:
+        variables, labels = config_text(s.config) if s.config else ("", "")
+        rows.append(f'<tr class="step {roles.get(s.event, "").replace("-", "")}" data-edges="{" ".join(map(str, s.edges))}">'
+                    f'<td>{s.event}</td><td>{escape(" or ".join(s.states))}</td><td>{escape(s.text)}</td>'
+                    f'<td>{escape(", ".join(map(str, s.edges)) or (s.problem or ""))}</td>'
+                    f'<td><code>{escape(variables)}</code></td><td><code>{escape(labels)}</code></td>'
+                    f'<td>{f"<span class=role>{roles[s.event]}</span>" if s.event in roles else ""}</td>'
+                    f'<td><small>{escape(s.location)}</small></td></tr>')
+    return ('<table class="steps"><thead><tr><th>event</th><th>state after</th><th>action</th><th>edges</th>'
+            "<th>variables</th><th>context labels</th><th>role</th><th>where</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def render_trace(data: dict, model, source_text: str, steps_of: dict) -> str:
     """`data`: the trace report's JSON form; `steps_of`: trace name -> its events as steps
-    of the spec (each with .event, .location, .text, .edges, .problem)."""
+    of the spec (checker/trace/steps.py's TraceStep)."""
     per_property: Counter = Counter()
     failing: dict[str, set] = {}
     for trace in data["traces"]:

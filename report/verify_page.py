@@ -9,7 +9,7 @@ from wfcheck.checker.verify.result import VIOLATED
 from wfcheck.spec.ir_text import describe_action
 
 from .diagram import render_svg
-from .page import page, source_link, status_badge
+from .page import config_text, page, source_link, status_badge
 from .source import render_source
 
 SRC = "src"
@@ -27,20 +27,6 @@ def step_role(step: ExplainedStep, kind: str) -> str:
     return ""
 
 
-def _values(config: dict) -> tuple[str, str]:
-    """(variables, context labels) of one configuration, as text."""
-    variables, labels = [], {}
-    for key, value in config.items():
-        if key == "state":
-            continue
-        if key.startswith(("conf.", "integ.")):
-            dim, agent = key.split(".", 1)
-            labels.setdefault(agent, []).append(str(value))
-        elif "." not in key:
-            variables.append(f"{key}={str(value).lower() if isinstance(value, bool) else value}")
-    return " ".join(variables), " ".join(f"{a}: {'/'.join(v)}" for a, v in labels.items())
-
-
 def _steps_table(report, result) -> str:
     model = report.model
     run = result.counterexample
@@ -48,7 +34,7 @@ def _steps_table(report, result) -> str:
     for i, step in enumerate(explain(report.system, model.property(result.name), run)):
         edge = model.edges[run.edges[i]]
         config = run.configs[min(i + 1, len(run.configs) - 1)]
-        variables, labels = _values(config)
+        variables, labels = config_text(config)
         role = step_role(step, edge.action.kind)
         notes = "".join(f"<li>{escape(n)}</li>" for n in step.changes + step.notes)
         rows.append(f'<tr class="step{" " + role.replace("-", "") if role else ""}" data-edge="{edge.index}">'

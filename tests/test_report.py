@@ -104,3 +104,20 @@ def test_invalid_spec_gets_the_usual_error(tmp_path):
     result = CliRunner().invoke(main, ["verify", str(ROOT / "tests/golden/diagnostics/syntax.wf"), "--format", "html",
                                        "-o", str(out)])
     assert result.exit_code == 2 and "error[WF" in result.output and not out.exists()
+
+
+def test_trace_steps_follow_the_monitor():
+    """Each event that is a step: the edges it may be, and the monitor's states and labels after it."""
+    from wfcheck.checker.trace.steps import trace_steps
+
+    model = api.load_model(str(SUPPORT))
+    runs, problems = trace_steps(model, [str(EX / "traces" / "support" / "card_emailed.anthropic.json")])
+    assert problems == () and len(runs) == 1
+    steps = runs[0].steps
+    by_action = {s.text.split(" by ")[0]: s for s in steps}
+    ok = by_action["verify_identity.ok"]
+    assert ok.states == ("serving",) and ok.config["verified"] is True
+    assert set(ok.edges) == {e.index for e in model.edges if e.action.name == "verify_identity" and e.action.outcome == "ok"}
+    card = by_action["lookup_card"]
+    assert card.config["conf.assistant"] == "secret" and card.event > ok.event
+    assert [s.event for s in steps] == sorted(s.event for s in steps)
