@@ -10,7 +10,7 @@ import networkx as nx
 from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.model import Model
 
-COLUMN, ROW, RADIUS_X, RADIUS_Y, MARGIN = 190, 90, 62, 22, 40
+COLUMN, ROW, RADIUS_X, RADIUS_Y, MARGIN = 190, 130, 62, 22, 60
 
 
 def layout(model: Model) -> dict[str, tuple[float, float]]:
@@ -42,15 +42,19 @@ def _path(a, b, bend: float) -> tuple[str, float, float]:
         return x + vx * scale, y + vy * scale
     sx, sy = rim(x1, y1, cx, cy)
     ex, ey = rim(x2, y2, cx, cy)
-    return f"M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}", (sx + 2 * cx + ex) / 4, (sy + 2 * cy + ey) / 4
+    return f"M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}", (sx + 2 * cx + ex) / 4, (sy + 2 * cy + ey) / 4 - 5
 
 
 def _loop(centre, nth: int) -> tuple[str, float, float]:
+    """A state's nth self-loop: above the state, then below, each pair wider than the last."""
     x, y = centre
-    top = y - RADIUS_Y
-    height = 34 + 16 * nth
-    return (f"M{x - 18:.1f},{top + 2:.1f} C{x - 40:.1f},{top - height:.1f} {x + 40:.1f},{top - height:.1f} "
-            f"{x + 18:.1f},{top + 2:.1f}", x, top - height * 0.75)
+    side = -1 if nth % 2 == 0 else 1
+    rim = y + side * RADIUS_Y
+    reach = 30 + 18 * (nth // 2)
+    spread = 18 + 14 * (nth // 2)
+    return (f"M{x - 14:.1f},{rim:.1f} C{x - spread - 22:.1f},{rim + side * reach:.1f} "
+            f"{x + spread + 22:.1f},{rim + side * reach:.1f} {x + 14:.1f},{rim:.1f}",
+            x, rim + side * reach * 0.8 + (4 if side > 0 else -2))
 
 
 def short_label(action) -> str:
