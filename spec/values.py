@@ -216,17 +216,24 @@ def value_label(value: str, history: Sequence[Read], conf: Lattice, integ: Latti
     """The label of `value` (a phrase, with `phrase`) given the content read before the step
     (`history`): the lowest confidentiality and the highest integrity of the texts it occurs
     in, each dimension on its own; its sources are their tracked tools, unless one of them
-    is the user's words. A value that occurs nowhere is the agent's own: the lowest
+    is the user's words. A short id (`SHORT`: `13`, `x1`) that the user's words do not hold
+    takes the highest confidentiality and the lowest integrity instead: it is too short to
+    tell which of the texts it was copied from (an injected "delete file 13" next to a
+    trusted event whose id is 13). A value that occurs nowhere is the agent's own: the lowest
     confidentiality, the highest integrity, no sources."""
     found = phrase_occurs if phrase else occurs
     held = [r for r in history if found(value, r.text.lower())]
     if not held:
         return ValueOrigin(value, conf.bottom, integ.top, None, frozenset())
-    c, i = held[0].conf, held[0].integ
-    for r in held:
-        c, i = conf.meet(c, r.conf), integ.join(i, r.integ)
-    entered_at = next((r.step for r in held if (r.conf, r.integ) == (c, i)), None)
     user = any(r.from_user for r in held)
+    c, i = held[0].conf, held[0].integ
+    if user or phrase or not SHORT.fullmatch(value):
+        for r in held:
+            c, i = conf.meet(c, r.conf), integ.join(i, r.integ)
+    else:   # a short id: too short to tell which text it came from, so it has every label
+        for r in held:
+            c, i = conf.join(c, r.conf), integ.meet(i, r.integ)
+    entered_at = next((r.step for r in held if (r.conf, r.integ) == (c, i)), None)
     sources = frozenset() if user else frozenset(r.tool for r in held if r.tool is not None)
     return ValueOrigin(value, c, i, entered_at, sources)
 

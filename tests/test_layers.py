@@ -21,6 +21,7 @@ ALLOWED = {
     "wfcheck.checker": ("wfcheck.spec",),
     "wfcheck.checker.verify": ("wfcheck.spec", "wfcheck.export.promela"),
     "wfcheck.checker.trace": ("wfcheck.spec",),
+    "wfcheck.checker.mine": ("wfcheck.spec", "wfcheck.checker.trace"),
     "wfcheck.export": ("wfcheck.spec",),
     "wfcheck.lean_export": ("wfcheck.spec",),
     "wfcheck.report": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export"),

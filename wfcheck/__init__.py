@@ -12,12 +12,12 @@ if _util.find_spec("wfcheck.spec") is None:  # the source folder `wfcheck/` with
                       "lean_export/ folders and are mapped at install time; run `pip install -e .` in the "
                       "checkout, or import an installed wfcheck from another directory")
 
-from .api import (CheckResult, ExportError, Formatted, InvalidWorkflow, LeanExport, check_file, check_text,
-                  check_traces, export_lean, export_promela, format_file, graph, load_model, render_diagnostic,
-                  render_traces, render_verification, structural_findings, verify)
+from .api import (CheckResult, ExportError, Formatted, InvalidWorkflow, LeanExport, MineResult, check_file,
+                  check_text, check_traces, export_lean, export_promela, format_file, graph, load_model, mine,
+                  render_diagnostic, render_traces, render_verification, structural_findings, verify)
 from .spec.version import __version__
 
-__all__ = ["CheckResult", "ExportError", "Formatted", "InvalidWorkflow", "LeanExport", "check_file", "check_text",
-           "check_traces", "export_lean", "export_promela", "format_file", "graph", "load_model",
+__all__ = ["CheckResult", "ExportError", "Formatted", "InvalidWorkflow", "LeanExport", "MineResult", "check_file",
+           "check_text", "check_traces", "export_lean", "export_promela", "format_file", "graph", "load_model", "mine",
            "render_diagnostic", "render_traces", "render_verification", "structural_findings", "verify",
            "__version__"]

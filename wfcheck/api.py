@@ -227,3 +227,57 @@ def _lean_traces(model: Model, paths, input_format):
     inputs = tuple(TraceInput(run.name, tuple(TracedStep(s.event, s.location, s.text, s.edges, s.problem)
                                                 for s in run.steps)) for run in runs)
     return inputs, problems
+
+
+@dataclass(frozen=True)
+class MineResult:
+    """What `mine` learned (`mined`: a checker.mine.mine.Mined, None when nothing could be
+    read) and the reading problems met (ReadProblems: unreadable files, or problems inside
+    traces)."""
+    mined: object
+    problems: tuple = ()
+
+
+def mine(paths, k: int = 2, max_states: int | None = None, labels: str | None = None,
+         input_format: str | None = None, min_support: int = 2, name: str = "mined",
+         replies: bool = True) -> MineResult:
+    """Learn a spec from recorded runs (`wfcheck mine`): the k-tails state machine over the
+    traced actions and the candidate properties, as `.wf` text. `labels`: a spec or catalog
+    whose labels, agents, tools, events and `map` lines are kept; `replies` false leaves
+    text replies out of the machine. Raises InvalidWorkflow for
+    a bad `labels` file and ValueError when no machine fits `max_states`."""
+    from wfcheck.checker.mine.mine import Catalog, mine as learn
+    from wfcheck.checker.trace.readers.events import ReadProblem
+    from wfcheck.checker.trace.readers.reader import read_traces
+    from wfcheck.spec.loader import load_file
+
+    catalog = Catalog(load_file(labels), _catalog_model(labels)) if labels else None
+    traces, problems = [], []
+    for item in read_traces(paths, input_format):
+        if isinstance(item, ReadProblem):
+            problems.append(item)
+        else:
+            traces.append(item)
+            problems.extend(item.problems)
+    if not traces:
+        return MineResult(None, tuple(problems))
+    return MineResult(learn(traces, k, max_states, catalog, min_support, name,
+                                replies=replies), tuple(problems))
+
+
+def _catalog_model(path: str) -> Model:
+    """The model of a spec, or of a catalog (tools and labels but no states: it is checked
+    as if imported by a one-state workflow). Raises InvalidWorkflow with the file's own
+    diagnostics."""
+    import os
+
+    result = check_file(path)
+    if result.ok:
+        return result.model
+    absolute = os.path.abspath(path)
+    if '"' not in absolute:
+        wrapper = check_text(f'import "{absolute}"\nstate mined_start initial final\n',
+                             os.path.join(os.path.dirname(absolute), "<mine>"))
+        if wrapper.ok:
+            return wrapper.model
+    raise InvalidWorkflow(result)

@@ -353,6 +353,72 @@ def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output):
                         jobs=jobs, output=output)
 
 
+def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
+             max_states: int | None = None, labels: str | None = None, input_format: str = "auto",
+             min_support: int = 2, replies: bool = True) -> int:
+    name = os.path.splitext(os.path.basename(output))[0] if output and output != "-" else "mined"
+    try:
+        result = api.mine(list(traces), k, max_states, labels,
+                          None if input_format == "auto" else input_format, min_support, name, replies)
+    except api.InvalidWorkflow as exc:
+        _echo_diagnostics(exc.result)
+        return EXIT_INVALID
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("  = help: raise --max-states, or mine fewer kinds of runs at once", err=True)
+        return EXIT_INVALID
+    for problem in result.problems:
+        where = problem.location
+        click.echo(f"{where.file}:{where.line}: error[{problem.code}]: {problem.message}"
+                   + (f" ({where.pointer})" if where.pointer else ""), err=True)
+    if result.mined is None or result.problems:
+        click.echo("error: nothing written: " + ("no trace could be read" if result.mined is None
+                                                 else "fix the unreadable input first"), err=True)
+        return EXIT_INVALID
+    mined = result.mined
+    _write(mined.text, output)
+    click.echo(f"mined {mined.runs} runs ({mined.events} events): {mined.states} states, "
+               f"{mined.transitions} transitions (k = {mined.k}), {len(mined.properties)} properties, "
+               f"{len(mined.candidates)} candidates as comments", err=True)
+    return EXIT_OK
+
+
+@main.command("mine")
+@click.argument("traces", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec to a file instead of stdout.")
+@click.option("--k", "k", type=click.IntRange(0), default=2, show_default=True,
+              help="k-tails depth: states are merged when the next K steps can be the same.")
+@click.option("--max-states", type=click.IntRange(1), default=None,
+              help="Size bound: lower k until the machine has at most this many states.")
+@click.option("--labels", type=click.Path(dir_okay=False),
+              help="A spec or catalog whose labels, agents, tools, events and map lines are used "
+                   "as they are; only the control structure and properties are mined.")
+@click.option("--input-format", type=click.Choice(["auto", "openai", "anthropic", "otel", "native"]),
+              default="auto", show_default=True, help="How the trace files are written (auto: detect per file).")
+@click.option("--min-support", type=click.IntRange(1), default=2, show_default=True,
+              help="Runs a property must apply to before it is written as a property.")
+@click.option("--replies/--no-replies", default=True, show_default=True,
+              help="Whether agents' text replies are steps of the machine (--no-replies: context, "
+                   "for agents that talk between tool calls).")
+def mine_cmd(traces, output, k, max_states, labels, input_format, min_support, replies):
+    """Learn a workflow spec from recorded runs (files or directories of traces).
+
+    The state machine is a prefix tree of the runs merged by k-tails; the properties are
+    those that held in every run (`requires earlier`, `at most`, `never ... by`,
+    `no flow from`), the close misses are comments with their counts. Tools come with
+    what was seen of them; their labels are left for you to fill in (or give --labels).
+
+    \b
+    Exit codes:
+      0  the spec was written
+      2  invalid input: a trace could not be read, the --labels file has errors, or no
+         machine fits --max-states
+      70 internal error
+    """
+    _guarded(run_mine)(traces=traces, output=output, k=k, max_states=max_states, labels=labels,
+                       input_format=input_format, min_support=min_support, replies=replies)
+
+
 @main.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["promela"]), default="promela", show_default=True,

@@ -595,8 +595,13 @@ class ValueIndex:
         if not labels:
             return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
         conf = integ = None
-        for c, i in labels:
-            conf = c if conf is None else self.conf.meet(conf, c)
-            integ = i if integ is None else self.integ.join(integ, i)
+        if user or not SHORT.fullmatch(value):
+            for c, i in labels:
+                conf = c if conf is None else self.conf.meet(conf, c)
+                integ = i if integ is None else self.integ.join(integ, i)
+        else:   # a short id has every label it was read at (`values.value_label`)
+            for c, i in labels:
+                conf = c if conf is None else self.conf.join(conf, c)
+                integ = i if integ is None else self.integ.meet(integ, i)
         sources = frozenset() if user else frozenset(tools)
         return ValueOrigin(value, conf, integ, labels.get((conf, integ)), sources)

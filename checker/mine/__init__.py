@@ -1,0 +1,2 @@
+"""`wfcheck mine`: learn a workflow spec (control structure and candidate properties) from
+recorded runs."""
