@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"spec": "wfcheck.spec", "checker": "wfcheck.checker", "export": "wfcheck.export",
-           "lean_export": "wfcheck.lean_export", "gate": "wfcheck.gate", "wfcheck": "wfcheck"}
+           "lean_export": "wfcheck.lean_export", "gate": "wfcheck.gate", "report": "wfcheck.report",
+           "lsp": "wfcheck.lsp", "wfcheck": "wfcheck"}
 
 # module prefix -> the wfcheck prefixes it may import (besides itself)
 ALLOWED = {
@@ -25,7 +26,10 @@ ALLOWED = {
     "wfcheck.export": ("wfcheck.spec",),
     "wfcheck.lean_export": ("wfcheck.spec",),
     "wfcheck.gate": ("wfcheck.spec", "wfcheck.checker.trace"),
-    "wfcheck.api": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export", "wfcheck.lean_export", "wfcheck.gate"),
+    "wfcheck.report": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export"),
+    "wfcheck.lsp": ("wfcheck.spec", "wfcheck.checker.verify"),
+    "wfcheck.api": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export", "wfcheck.lean_export", "wfcheck.gate",
+                    "wfcheck.report", "wfcheck.lsp"),
     "wfcheck.cli": ("wfcheck.api",),
 }
 

@@ -146,7 +146,43 @@ def cluster_errors() -> tuple[type[Exception], ...]:
     return ClusterError, CheckpointMismatch
 
 
-TRACE_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github")
+def render_verification_html(report, path: str) -> str:
+    """A verification report as one self-contained HTML page: the state diagram with each
+    counterexample drawn on it, its step table and the highlighted source (`verify --format html`)."""
+    from wfcheck.report.verify_page import render_verify
+
+    return render_verify(report, path, _read_text(path))
+
+
+def render_traces_html(report, model: Model, paths, input_format: str | None = None) -> str:
+    """A trace report as one self-contained HTML page: a sortable summary per property and
+    per trace, each trace's violations and causal chains, its events drawn on the state
+    diagram (`trace --format html`)."""
+    import json
+
+    from wfcheck.checker.trace.render import render
+    from wfcheck.checker.trace.steps import trace_steps
+    from wfcheck.report.trace_page import render_trace
+
+    data = json.loads(render(report, "json"))
+    runs, _ = trace_steps(model, paths, input_format, report.precision)
+    return render_trace(data, model, _read_text(data["spec"]), {run.name: run.steps for run in runs})
+
+
+def serve_lsp() -> None:
+    """Run the language server on stdin/stdout until the editor ends it (`wfcheck lsp`;
+    needs the `lsp` extra). Raises ImportError without it."""
+    from wfcheck.lsp.server import serve
+
+    serve()
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+TRACE_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github", "html")
 
 
 def render_traces(report, fmt: str = "text") -> str:
@@ -190,7 +226,7 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
     verdicts = {r.name: _lean_verdict(r) for r in report.results}
     trace_inputs, problems, trace_source = (), (), None
     if traces:
-        trace_inputs, problems = _lean_traces(model, report.system, traces, trace_format)
+        trace_inputs, problems = _lean_traces(model, traces, trace_format)
         trace_source = ", ".join(t.replace(os.sep, "/") for t in traces)
     files = render_project(report.system, verdicts, source, __version__,
                            DEFAULT_MAX_CONFIGS if max_configs is None else max_configs,
@@ -213,40 +249,16 @@ def _lean_verdict(result):
                    run.bad_step, run.loop_start, result.reason, method)
 
 
-def _lean_traces(model: Model, system, paths, input_format):
+def _lean_traces(model: Model, paths, input_format):
     """Read trace files and map each event to the edges it may be (as the trace monitor
-    does: checker/trace/mapping.py), for the Lean export."""
-    from wfcheck.checker.trace.mapping import ActionResolver
-    from wfcheck.checker.trace.readers.events import ReadProblem
-    from wfcheck.checker.trace.readers.reader import read_traces
+    does: checker/trace/steps.py), for the Lean export."""
+    from wfcheck.checker.trace.steps import trace_steps
     from wfcheck.lean_export import TracedStep, TraceInput
 
-    resolver = ActionResolver(model)
-    edges_of: dict = {}
-    for step in system.steps:
-        edges_of.setdefault(step.edge.action, []).append(step.index)
-    inputs, problems = [], []
-    for item in read_traces(list(paths), input_format):
-        if isinstance(item, ReadProblem):
-            problems.append(item)
-            continue
-        problems.extend(item.problems)
-        steps = []
-        for index, event in enumerate(item.events):
-            resolved = resolver.resolve(event)
-            if resolved is None:  # context only, not a step
-                continue
-            where = str(event.location)
-            if not resolved.actions:
-                what = f"call of `{event.tool}`" if hasattr(event, "tool") else type(event).__name__.lower()
-                steps.append(TracedStep(index, where, what, (), resolved.problem))
-                continue
-            edges = tuple(sorted({e for a in resolved.actions for e in edges_of.get(a, ())}))
-            text = " or ".join(dict.fromkeys(str(a) for a in resolved.actions))
-            steps.append(TracedStep(index, where, text, edges,
-                                    None if edges else "no transition of the spec takes this action"))
-        inputs.append(TraceInput(item.name, tuple(steps)))
-    return tuple(inputs), tuple(problems)
+    runs, problems = trace_steps(model, paths, input_format)
+    inputs = tuple(TraceInput(run.name, tuple(TracedStep(s.event, s.location, s.text, s.edges, s.problem)
+                                                for s in run.steps)) for run in runs)
+    return inputs, problems
 
 
 @dataclass(frozen=True)

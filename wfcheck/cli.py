@@ -106,7 +106,7 @@ def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -
 
 
 def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tuple[str, ...] = (),
-               fmt: str = "text", engine: str = "smt", jobs: int = 0) -> int:
+               fmt: str = "text", engine: str = "smt", jobs: int = 0, output: str | None = None) -> int:
     result = _load_ok(path, fmt)
     if result is None:
         return EXIT_INVALID
@@ -116,9 +116,11 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
         _unknown_property(exc.args[0], result)
         return EXIT_INVALID
     if fmt == "json":
-        click.echo(json.dumps({"file": path, **report.to_json()}, indent=2))
+        _write(json.dumps({"file": path, **report.to_json()}, indent=2) + "\n", output)
+    elif fmt == "html":
+        _write(api.render_verification_html(report, path), output)
     else:
-        click.echo(api.render_verification(report, path, result.sources), nl=False)
+        _write(api.render_verification(report, path, result.sources), output)
     return report.exit_code
 
 
@@ -171,7 +173,11 @@ def run_trace(spec: str, traces: tuple[str, ...], fmt: str = "text", precision: 
                               None if input_format == "auto" else input_format, jobs, progress)
     finally:
         progress.close()
-    _write(api.render_traces(report, fmt), output)
+    if fmt == "html":
+        _write(api.render_traces_html(report, result.model, list(traces),
+                                      None if input_format == "auto" else input_format), output)
+    else:
+        _write(api.render_traces(report, fmt), output)
     return report.exit_code
 
 
@@ -250,6 +256,17 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
     return EXIT_OK
 
 
+def run_lsp() -> int:
+    """Serve the language server over stdio; without the `lsp` extra, say how to get it."""
+    try:
+        api.serve_lsp()
+    except ImportError as exc:
+        click.echo(f"error: the language server needs the `lsp` extra ({exc.name} is missing)\n"
+                   "  = help: pip install 'wfcheck[lsp]'", err=True)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- click wiring
 
 
@@ -323,25 +340,28 @@ def fmt_cmd(files, check, stdout):
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
               help="Seconds per property.")
 @click.option("--property", "properties", multiple=True, help="Check only this property (repeatable).")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="For people (text; html: one self-contained page with the state diagram) or machines (json).")
 @click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
               help="z3 (proofs for all run lengths) or the explicit-state reference checker.")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
               help="Processes deciding properties side by side (0: one per CPU).")
-def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs):
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
+def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs, output):
     """Prove or refute every property of a workflow.
 
     Exit 0 all proved (or vacuous), 1 some violated, 2 invalid input, 3 some unknown.
     """
     _guarded(run_verify)(path=file, bound=bound, timeout=timeout, properties=properties, fmt=fmt,
-                         engine=engine, jobs=jobs)
+                         engine=engine, jobs=jobs, output=output)
 
 
 @main.command("trace")
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.argument("traces", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github"]), default="text",
-              show_default=True, help="For people (text), machines (json) or CI (junit, sarif, github).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github", "html"]),
+              default="text", show_default=True,
+              help="For people (text; html: a self-contained page), machines (json) or CI (junit, sarif, github).")
 @click.option("--precision", type=click.Choice(["conservative", "values"]), default=None,
               help="What an agent's writing carries: its whole context label (conservative, as verify) "
                    "or the labels of the values in it. Default: the spec's `precision`, else conservative.")
@@ -591,6 +611,14 @@ def gate_serve_cmd(specs, tokens, host, port, audit_dir, fsync, max_events, max_
     _guarded(run_gate_serve)(specs=specs, tokens=tokens, host=host, port=port, audit_dir=audit_dir, fsync=fsync,
                              max_events=max_events, max_sessions=max_sessions, max_body=max_body,
                              idle_timeout=idle_timeout)
+
+
+@main.command("lsp")
+def lsp_cmd():
+    """Run the language server for `.wf` files on stdin/stdout (for editors; needs the
+    `lsp` extra): diagnostics, hover, definitions, references, completion, symbols, formatting.
+    """
+    _guarded(run_lsp)()
 
 
 if __name__ == "__main__":  # pragma: no cover
