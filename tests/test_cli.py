@@ -130,10 +130,14 @@ def test_verify_text_says_when_a_counterexample_may_not_be_the_shortest(tmp_path
     path.write_text("workflow long\nagent a\nvar n: 0..12 = 0\ntool tick() by a when n < 12 { n = n + 1 }\n"
                     "state s initial\nstate done final\ns -> s on tick\nevent finish by a\n"
                     "s -> done on finish when n == 12\nproperty never_done: always not at done\n")
-    result = run("verify", str(path), "--bound", "4", "--property", "never_done")
+    result = run("verify", str(path), "--bound", "4", "--property", "never_done", "--engine", "smt")
     assert result.exit_code == 1
     assert "violated by" in result.output and "no violation within 4 steps" in result.output
     assert "a shorter one may exist" in result.output
+    # the default portfolio explores this small model explicitly: the shortest run, at any depth
+    default = run("verify", str(path), "--bound", "4", "--property", "never_done")
+    assert default.exit_code == 1
+    assert "violated by 13 steps  [explicit]" in default.output and "shorter" not in default.output
 
 
 def test_verify_text_shows_where_the_label_entered(support):

@@ -106,7 +106,7 @@ def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -
 
 
 def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tuple[str, ...] = (),
-               fmt: str = "text", engine: str = "smt", jobs: int = 0) -> int:
+               fmt: str = "text", engine: str = "portfolio", jobs: int = 0) -> int:
     result = _load_ok(path, fmt)
     if result is None:
         return EXIT_INVALID
@@ -289,8 +289,9 @@ def fmt_cmd(files, check, stdout):
               help="Seconds per property.")
 @click.option("--property", "properties", multiple=True, help="Check only this property (repeatable).")
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
-@click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
-              help="z3 (proofs for all run lengths) or the explicit-state reference checker.")
+@click.option("--engine", type=click.Choice(["portfolio", "smt", "explicit"]), default="portfolio",
+              show_default=True, help="portfolio: the explicit-state checker where the configurations "
+              "fit in memory, z3 where not, both side by side where unsure; or force z3 or the explicit checker.")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
               help="Processes deciding properties side by side (0: one per CPU).")
 def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs):
@@ -359,7 +360,7 @@ def export_cmd(file, fmt, output, prop):
               help="A recorded trace (file or directory) to export as a run (repeatable).")
 @click.option("--trace-format", type=click.Choice(["auto", "openai", "anthropic", "otel", "native"]),
               default="auto", show_default=True, help="How the trace files are written.")
-@click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
+@click.option("--engine", type=click.Choice(["portfolio", "smt", "explicit"]), default="smt", show_default=True,
               help="The checker whose verdicts the proofs follow.")
 @click.option("--bound", type=click.IntRange(0), default=50, show_default=True,
               help="Longest counterexample searched for.")
