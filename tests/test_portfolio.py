@@ -121,3 +121,12 @@ def test_stopping_the_exploration_leaves_the_open_properties_unknown(monkeypatch
     results = check_all(system, progress=lambda found: True)
     unknown = [r for r in results if r.status == UNKNOWN]
     assert unknown and all("another engine decided first" in r.reason for r in unknown)
+
+
+def test_lean_export_follows_the_portfolio(tmp_path):
+    from wfcheck.api import export_lean
+    root = Path(__file__).resolve().parent.parent
+    result = export_lean(str(root / "examples" / "support.wf"), str(tmp_path / "out"), engine="portfolio")
+    assert result.report.engine == "portfolio" and result.files
+    text = "\n".join(Path(f).read_text(encoding="utf-8") for f in result.files if f.endswith(".lean"))
+    assert "wfcheck's explicit checker" in text

@@ -2,11 +2,13 @@
 memory budget, z3 where they do not, and both side by side where that is not known ahead.
 
 The estimate is the model's own bound on its configurations (control states × every
-variable's range × monitor ranges), then a short bounded exploration. In between, z3 decides
-the properties in forked worker processes while this process explores; the explicit
-verdicts win when the exploration completes (its counterexamples are shortest), the z3 ones
-where it runs out of budget, and whichever side is no longer needed is stopped. Each
-`PropertyResult.engine` says which engine decided it.
+variable's range × monitor ranges). Within the budget the shared explicit exploration
+decides alone. Otherwise it runs alone for a short probe (small models are done by then);
+past the probe z3 decides the properties in forked worker processes while this process
+explores on. The explicit verdicts win when the exploration completes (its counterexamples
+are shortest); the exploration stops once z3 has decided every property; z3's verdicts fill
+in where the exploration ran past the budget. The losing side is stopped (the pool
+terminated, the exploration cut off). Each `PropertyResult.engine` says which engine decided.
 """
 from __future__ import annotations
 
