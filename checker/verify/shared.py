@@ -19,7 +19,7 @@ from typing import Callable
 from wfcheck.spec.semantics import Config, Interpreter
 from wfcheck.spec.system import FALSE, Check, System
 
-from .explicit import DEFAULT_MAX_STATES, non_final_cycle, path_to
+from .explicit import DEFAULT_MAX_STATES, path_to
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
 
 ENGINE = "explicit"
@@ -79,6 +79,8 @@ def check_all(system: System, checks: list[Check] | None = None,
     overflow, why = None, f"more than {max_states} reachable configurations"
     expanded = 0
     needs_liveness = any(c.liveness for c in checks)
+    finals = set(system.model.finals)
+    edges: dict[Config, list[tuple[int, Config]]] | None = {} if needs_liveness else None
     while queue and (open_checks or needs_liveness):
         config = queue.popleft()
         expanded += 1
@@ -95,6 +97,8 @@ def check_all(system: System, checks: list[Check] | None = None,
                         and interp.step_bad(check, config, step):
                     found[check.name] = (config, (step.index,), True)
             for nxt in interp.fire(config, step):
+                if edges is not None and config[0] not in finals and nxt[0] not in finals:
+                    edges.setdefault(config, []).append((step.index, nxt))
                 if nxt in parents:
                     continue
                 parents[nxt] = (config, step.index)
@@ -125,7 +129,7 @@ def check_all(system: System, checks: list[Check] | None = None,
             continue
         if check.liveness:
             if not lasso_cache:
-                lasso_cache.append(non_final_cycle(interp, parents, set(system.model.finals)))
+                lasso_cache.append(_non_final_lasso(interp, parents, depth, edges))
             lasso = lasso_cache[0]
             if lasso is not None:
                 results.append(PropertyResult(check.name, VIOLATED, ENGINE, counterexample=_projected(lasso, project),
@@ -134,3 +138,39 @@ def check_all(system: System, checks: list[Check] | None = None,
         status = PROVED if check.name in triggered else VACUOUS
         results.append(PropertyResult(check.name, status, ENGINE, seconds=seconds, details=dict(common)))
     return tuple(results)
+
+
+def _non_final_lasso(interp: Interpreter, parents: dict, depth: dict,
+                     edges: dict[Config, list[tuple[int, Config]]]) -> Run | None:
+    """A reachable cycle of non-final configurations, as a lasso, or None. The configurations
+    from which no such cycle is reachable are peeled off (those with no step left to another
+    non-final one, repeatedly); from the shallowest one left, steps that stay among those left
+    must close a cycle. The stem is a shortest path to where the walk began."""
+    left = {c: len(out) for c, out in edges.items()}
+    into: dict[Config, list[Config]] = {}
+    for config, out in edges.items():
+        for _, nxt in out:
+            into.setdefault(nxt, []).append(config)
+    dead = [c for c in into if c not in left]
+    while dead:
+        node = dead.pop()
+        for previous in into.get(node, ()):
+            left[previous] -= 1
+            if left[previous] == 0:
+                dead.append(previous)
+    alive = [c for c, n in left.items() if n > 0]
+    if not alive:
+        return None
+    node = min(alive, key=depth.__getitem__)
+    stem = path_to(interp, parents, node)
+    walk: list[tuple[int, Config]] = []
+    seen = {node: 0}
+    while True:
+        step, node = next((st, nxt) for st, nxt in edges[node] if left.get(nxt, 0) > 0)
+        walk.append((step, node))
+        if node in seen:
+            break
+        seen[node] = len(walk)
+    loop_start = len(stem.edges) + seen[node]
+    return Run(stem.edges + tuple(st for st, _ in walk),
+               stem.configs + tuple(interp.describe(c) for _, c in walk), False, loop_start=loop_start)
