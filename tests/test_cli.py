@@ -109,7 +109,7 @@ def test_fmt_reports_syntax_errors(tmp_path):
     assert path.read_text() == "agent\n"
 
 
-@pytest.mark.parametrize("engine", ["explicit", "smt"])
+@pytest.mark.parametrize("engine", ["portfolio", "explicit", "smt"])
 def test_verify_exit_codes_and_json(support, engine):
     if engine == "smt":
         pytest.importorskip("wfcheck.checker.verify.smt")
@@ -123,6 +123,10 @@ def test_verify_exit_codes_and_json(support, engine):
     for jobs in ("1", "2"):
         again = json.loads(run("verify", support, "--engine", engine, "--format", "json", "--jobs", jobs).output)
         assert {p["name"]: p["status"] for p in again["properties"]} == statuses
+    if engine == "portfolio":   # each verdict says who decided it, each safety violation if it is shortest
+        assert data["engine"] == "portfolio"
+        assert {p["engine"] for p in data["properties"]} == {"explicit"}
+        assert all(p["shortest"] for p in data["properties"] if p["status"] == "violated")
 
 
 def test_verify_text_says_when_a_counterexample_may_not_be_the_shortest(tmp_path):
