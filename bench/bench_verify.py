@@ -148,7 +148,7 @@ def compare(row: Row, text: str, outdir: Path) -> None:
                "portfolio": row.portfolio}
     if row.spin is not None:
         engines["spin"] = row.spin
-    for name in row.smt.verdicts:
+    for name in row.smt_jobs.verdicts:
         decided = {e: _norm(run.verdicts.get(name, NOT_RUN)) for e, run in engines.items()}
         decided = {e: v for e, v in decided.items() if v is not None}
         if len(set(decided.values())) > 1:
@@ -156,7 +156,7 @@ def compare(row: Row, text: str, outdir: Path) -> None:
             path = outdir / ("disagree-" + "-".join(map(str, row.size)) + ".wf")
             path.write_text(text, encoding="utf-8")
             row.disagreements.append(
-                f"property `{name}`: " + ", ".join(f"{e} {run.verdicts[name]}" for e, run in engines.items())
+                f"property `{name}`: " + ", ".join(f"{e} {run.verdicts.get(name, NOT_RUN)}" for e, run in engines.items())
                 + f"\n    reproduce: python -m wfcheck verify {path} --property {name} --engine explicit"
                 + f"   (and --engine smt; python -m wfcheck export {path} --property {name})")
 
@@ -168,7 +168,7 @@ def bench_size(size, args) -> Row:
     assert result.ok, [d.message for d in result.diagnostics if d.is_error]
     system = lower(result.model)
     _progress(f"size {size}: {len(system.checks)} properties, {len(system.steps)} steps")
-    smt = run_smt(result.model, args.smt_timeout)
+    smt = run_smt(result.model, args.smt_timeout) if not args.no_serial_smt else EngineRun(capped="not run")
     _progress(f"  smt {smt.wall:.1f} s")
     smt_jobs = run_smt(result.model, args.smt_timeout, JOBS)
     _progress(f"  smt -j{JOBS} {smt_jobs.wall:.1f} s")
@@ -279,6 +279,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-states", type=int, default=300_000, help="explicit: configurations per property")
     parser.add_argument("--explicit-budget", type=float, default=600.0, help="explicit: seconds per size")
     parser.add_argument("--spin-timeout", type=float, default=120.0, help="SPIN: seconds per command")
+    parser.add_argument("--no-serial-smt", action="store_true", help="leave out the one-core SMT run")
     parser.add_argument("--no-spin", action="store_true", help="leave SPIN out")
     parser.add_argument("--no-examples", action="store_true", help="leave the CLI examples out")
     parser.add_argument("--outdir", default="/tmp/wfcheck-bench", help="where reproducers are written")
