@@ -88,7 +88,7 @@ def check_portfolio(system: System, checks: list[Check], bound: int = 50, timeou
         if pool is None:
             progress(probe_states + 1)
         for task in pending:
-            task.wait()
+            task.get()   # a worker's error is raised here, not lost
         return _fill(explicit, smt)
     finally:
         if pool is not None:
