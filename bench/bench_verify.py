@@ -10,6 +10,8 @@ for every property (written and implicit) by
   one core, and again with one process per core (`jobs=0`, what `wfcheck verify` does);
 - explicit: the explicit-state checker, property by property, capped at `--max-states`
   configurations and at `--explicit-budget` seconds in all (a capped row shows "—");
+- portfolio: `verify_model(model, jobs=0)`, the default engine of `wfcheck verify`, with how many
+  of its safety counterexamples are shortest and which engines decided;
 - SPIN: end to end per property — the Promela translation, `spin -a`, `cc -O2`, `./pan` —
   summed over the properties (export/promela.py, checker/verify/spin.py).
 
@@ -83,6 +85,8 @@ class Row:
     explicit: EngineRun
     spin: EngineRun | None
     spin_search: float = 0.0
+    portfolio: EngineRun | None = None   # `wfcheck verify`'s default engine
+    shortest: str = ""                   # violations with a shortest counterexample / safety violations
     disagreements: list = field(default_factory=list)
 
 
@@ -93,6 +97,18 @@ def run_smt(model, timeout: float, jobs: int = 1) -> EngineRun:
     report = verify_model(model, engine="smt", timeout=timeout, jobs=jobs)
     return EngineRun(time.perf_counter() - wall, time.process_time() - cpu + _children_cpu() - children,
                      {r.name: r.status for r in report.results})
+
+
+def run_portfolio(model) -> tuple[EngineRun, str]:
+    """`verify_model` with its default engine, as `wfcheck verify` runs it (`jobs=0`); and how
+    many of its safety counterexamples are shortest, of how many."""
+    wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    report = verify_model(model, jobs=0)
+    run = EngineRun(time.perf_counter() - wall, time.process_time() - cpu + _children_cpu() - children,
+                    {r.name: r.status for r in report.results})
+    safety = [r for r in report.results if r.shortest is not None]
+    engines = "+".join(sorted({r.engine for r in report.results}))
+    return run, f"{sum(r.shortest for r in safety)}/{len(safety)} ({engines})"
 
 
 def run_explicit(system, max_states: int, budget: float) -> EngineRun:
@@ -128,10 +144,11 @@ def _norm(status: str) -> str | None:
 
 
 def compare(row: Row, text: str, outdir: Path) -> None:
-    engines = {"smt": row.smt, f"smt -j{JOBS}": row.smt_jobs, "explicit": row.explicit}
+    engines = {"smt": row.smt, f"smt -j{JOBS}": row.smt_jobs, "explicit": row.explicit,
+               "portfolio": row.portfolio}
     if row.spin is not None:
         engines["spin"] = row.spin
-    for name in row.smt.verdicts:
+    for name in row.smt_jobs.verdicts:
         decided = {e: _norm(run.verdicts.get(name, NOT_RUN)) for e, run in engines.items()}
         decided = {e: v for e, v in decided.items() if v is not None}
         if len(set(decided.values())) > 1:
@@ -139,7 +156,7 @@ def compare(row: Row, text: str, outdir: Path) -> None:
             path = outdir / ("disagree-" + "-".join(map(str, row.size)) + ".wf")
             path.write_text(text, encoding="utf-8")
             row.disagreements.append(
-                f"property `{name}`: " + ", ".join(f"{e} {run.verdicts[name]}" for e, run in engines.items())
+                f"property `{name}`: " + ", ".join(f"{e} {run.verdicts.get(name, NOT_RUN)}" for e, run in engines.items())
                 + f"\n    reproduce: python -m wfcheck verify {path} --property {name} --engine explicit"
                 + f"   (and --engine smt; python -m wfcheck export {path} --property {name})")
 
@@ -151,7 +168,7 @@ def bench_size(size, args) -> Row:
     assert result.ok, [d.message for d in result.diagnostics if d.is_error]
     system = lower(result.model)
     _progress(f"size {size}: {len(system.checks)} properties, {len(system.steps)} steps")
-    smt = run_smt(result.model, args.smt_timeout)
+    smt = run_smt(result.model, args.smt_timeout) if not args.no_serial_smt else EngineRun(capped="not run")
     _progress(f"  smt {smt.wall:.1f} s")
     smt_jobs = run_smt(result.model, args.smt_timeout, JOBS)
     _progress(f"  smt -j{JOBS} {smt_jobs.wall:.1f} s")
@@ -160,7 +177,9 @@ def bench_size(size, args) -> Row:
     spin, search = (run_spin(system, args.spin_timeout) if not args.no_spin else (None, 0.0))
     if spin is not None:
         _progress(f"  spin {spin.wall:.1f} s")
-    row = Row(size, len(system.checks), len(system.steps), smt, smt_jobs, explicit, spin, search)
+    portfolio, shortest = run_portfolio(result.model)
+    _progress(f"  portfolio {portfolio.wall:.1f} s, shortest {shortest}")
+    row = Row(size, len(system.checks), len(system.steps), smt, smt_jobs, explicit, spin, search, portfolio, shortest)
     compare(row, text, Path(args.outdir))
     for line in row.disagreements:
         _progress("  DISAGREEMENT " + line)
@@ -223,9 +242,15 @@ def render(rows: list[Row], examples, markdown: bool) -> str:
                      _cell(r.spin), f"{r.spin_search:.2f}" if r.spin else "n/a", _ratio(r.smt, r.spin),
                      _ratio(r.smt, r.explicit), _counts(r.smt), _counts(r.explicit), _counts(r.spin),
                      "yes" if not r.disagreements else f"NO ({len(r.disagreements)})"])
+    pf_head = ["size", "portfolio s", "SPIN search s", "SPIN s", "portfolio/SPIN search", "portfolio/SPIN",
+               "portfolio/SMT -j", "portfolio P/V/U", "shortest (engines)", "agree"]
+    pf_body = [["/".join(map(str, r.size)), _cell(r.portfolio), f"{r.spin_search:.2f}" if r.spin else "n/a",
+                _cell(r.spin), f"{r.portfolio.wall / r.spin_search:.2f}" if r.spin and r.spin_search else "—",
+                _ratio(r.portfolio, r.spin), _ratio(r.portfolio, r.smt_jobs), _counts(r.portfolio), r.shortest,
+                "yes" if not r.disagreements else f"NO ({len(r.disagreements)})"] for r in rows]
     ex_head = ["example", "wall s (median of 3)", "CPU s", "exit", "< 1 s (wall)"]
     ex_body = [[name, f"{t:.2f}", f"{c:.2f}", str(code), "yes" if t < 1.0 else "NO"] for name, t, c, code in examples]
-    out = [table(head, body, markdown), "", table(ex_head, ex_body, markdown)]
+    out = [table(head, body, markdown), "", table(pf_head, pf_body, markdown), "", table(ex_head, ex_body, markdown)]
     bad = [(r, d) for r in rows for d in r.disagreements]
     if bad:
         out.append("")
@@ -254,6 +279,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-states", type=int, default=300_000, help="explicit: configurations per property")
     parser.add_argument("--explicit-budget", type=float, default=600.0, help="explicit: seconds per size")
     parser.add_argument("--spin-timeout", type=float, default=120.0, help="SPIN: seconds per command")
+    parser.add_argument("--no-serial-smt", action="store_true", help="leave out the one-core SMT run")
     parser.add_argument("--no-spin", action="store_true", help="leave SPIN out")
     parser.add_argument("--no-examples", action="store_true", help="leave the CLI examples out")
     parser.add_argument("--outdir", default="/tmp/wfcheck-bench", help="where reproducers are written")

@@ -109,7 +109,7 @@ def test_fmt_reports_syntax_errors(tmp_path):
     assert path.read_text() == "agent\n"
 
 
-@pytest.mark.parametrize("engine", ["explicit", "smt"])
+@pytest.mark.parametrize("engine", ["portfolio", "explicit", "smt"])
 def test_verify_exit_codes_and_json(support, engine):
     if engine == "smt":
         pytest.importorskip("wfcheck.checker.verify.smt")
@@ -123,6 +123,10 @@ def test_verify_exit_codes_and_json(support, engine):
     for jobs in ("1", "2"):
         again = json.loads(run("verify", support, "--engine", engine, "--format", "json", "--jobs", jobs).output)
         assert {p["name"]: p["status"] for p in again["properties"]} == statuses
+    if engine == "portfolio":   # each verdict says who decided it, each safety violation if it is shortest
+        assert data["engine"] == "portfolio"
+        assert {p["engine"] for p in data["properties"]} == {"explicit"}
+        assert all(p["shortest"] for p in data["properties"] if p["status"] == "violated")
 
 
 def test_verify_text_says_when_a_counterexample_may_not_be_the_shortest(tmp_path):
@@ -130,10 +134,14 @@ def test_verify_text_says_when_a_counterexample_may_not_be_the_shortest(tmp_path
     path.write_text("workflow long\nagent a\nvar n: 0..12 = 0\ntool tick() by a when n < 12 { n = n + 1 }\n"
                     "state s initial\nstate done final\ns -> s on tick\nevent finish by a\n"
                     "s -> done on finish when n == 12\nproperty never_done: always not at done\n")
-    result = run("verify", str(path), "--bound", "4", "--property", "never_done")
+    result = run("verify", str(path), "--bound", "4", "--property", "never_done", "--engine", "smt")
     assert result.exit_code == 1
     assert "violated by" in result.output and "no violation within 4 steps" in result.output
     assert "a shorter one may exist" in result.output
+    # the default portfolio explores this small model explicitly: the shortest run, at any depth
+    default = run("verify", str(path), "--bound", "4", "--property", "never_done")
+    assert default.exit_code == 1
+    assert "violated by 13 steps  [explicit]" in default.output and "shorter" not in default.output
 
 
 def test_verify_text_shows_where_the_label_entered(support):

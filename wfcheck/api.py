@@ -88,10 +88,11 @@ def format_file(path: str) -> Formatted:
     return Formatted(path, original, format_workflow(workflow), (), sources)
 
 
-def verify(target: str | Model, engine: str = "smt", bound: int = 50, timeout: float = 10.0,
+def verify(target: str | Model, engine: str = "portfolio", bound: int = 50, timeout: float = 10.0,
            properties: list[str] | None = None, jobs: int = 1):
     """Prove or refute the properties of a workflow (a path or a Model) -> checker Report.
-    `jobs` processes decide properties side by side (0: one per CPU)."""
+    `jobs` processes decide properties side by side (0: one per CPU). `engine`: "portfolio"
+    (the fastest engine decides, see checker/verify/portfolio.py), "smt" or "explicit"."""
     from wfcheck.checker.verify.run import verify_model
 
     return verify_model(load_model(target), engine, bound, timeout, properties, jobs)

@@ -106,7 +106,7 @@ def run_fmt(paths: tuple[str, ...], check: bool = False, stdout: bool = False) -
 
 
 def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tuple[str, ...] = (),
-               fmt: str = "text", engine: str = "smt", jobs: int = 0, output: str | None = None) -> int:
+               fmt: str = "text", engine: str = "portfolio", jobs: int = 0, output: str | None = None) -> int:
     result = _load_ok(path, fmt)
     if result is None:
         return EXIT_INVALID
@@ -342,8 +342,9 @@ def fmt_cmd(files, check, stdout):
 @click.option("--property", "properties", multiple=True, help="Check only this property (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
               help="For people (text; html: one self-contained page with the state diagram) or machines (json).")
-@click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
-              help="z3 (proofs for all run lengths) or the explicit-state reference checker.")
+@click.option("--engine", type=click.Choice(["portfolio", "smt", "explicit"]), default="portfolio",
+              show_default=True, help="portfolio: the explicit-state checker where the configurations "
+              "fit in memory, z3 where not, both side by side where unsure; or force z3 or the explicit checker.")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
               help="Processes deciding properties side by side (0: one per CPU).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
@@ -493,7 +494,7 @@ def export_cmd(file, fmt, output, prop):
               help="A recorded trace (file or directory) to export as a run (repeatable).")
 @click.option("--trace-format", type=click.Choice(["auto", "openai", "anthropic", "otel", "native"]),
               default="auto", show_default=True, help="How the trace files are written.")
-@click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
+@click.option("--engine", type=click.Choice(["portfolio", "smt", "explicit"]), default="smt", show_default=True,
               help="The checker whose verdicts the proofs follow.")
 @click.option("--bound", type=click.IntRange(0), default=50, show_default=True,
               help="Longest counterexample searched for.")

@@ -19,7 +19,7 @@ from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
 DEFAULT_MAX_STATES = 2_000_000
 
 
-def _run(interp: Interpreter, parents: dict, last: Config, extra_edges: tuple[int, ...] = (),
+def path_to(interp: Interpreter, parents: dict, last: Config, extra_edges: tuple[int, ...] = (),
          bad_step: bool = False) -> Run:
     configs, edges = [last], []
     node = last
@@ -44,7 +44,7 @@ def check_property(system: System, check: Check, max_states: int = DEFAULT_MAX_S
         return PropertyResult(check.name, status, "explicit", seconds=time.perf_counter() - started, **kw)
 
     if interp.state_bad(check, init):
-        return done(VIOLATED, counterexample=_run(interp, parents, init))
+        return done(VIOLATED, counterexample=path_to(interp, parents, init))
     triggered = check.triggers is None
     queue = deque([init])
     depth = {init: 0}
@@ -57,20 +57,20 @@ def check_property(system: System, check: Check, max_states: int = DEFAULT_MAX_S
                 triggered = True
             if step.index in check.step_bad:
                 if interp.step_bad(check, config, step):
-                    return done(VIOLATED, counterexample=_run(interp, parents, config, (step.index,), True))
+                    return done(VIOLATED, counterexample=path_to(interp, parents, config, (step.index,), True))
             for nxt in interp.fire(config, step):
                 if nxt in parents:
                     continue
                 parents[nxt] = (config, step.index)
                 depth[nxt] = depth[config] + 1
                 if interp.state_bad(check, nxt):
-                    return done(VIOLATED, counterexample=_run(interp, parents, nxt))
+                    return done(VIOLATED, counterexample=path_to(interp, parents, nxt))
                 if len(parents) > max_states:
                     return done(UNKNOWN, bound=depth[nxt],
                                 reason=f"more than {max_states} reachable configurations")
                 queue.append(nxt)
     if check.liveness:
-        lasso = _non_final_cycle(interp, parents, finals)
+        lasso = non_final_cycle(interp, parents, finals)
         if lasso is not None:
             return done(VIOLATED, counterexample=lasso)
     details = {"configurations": len(parents)}
@@ -79,7 +79,7 @@ def check_property(system: System, check: Check, max_states: int = DEFAULT_MAX_S
     return done(PROVED, details=details)
 
 
-def _non_final_cycle(interp: Interpreter, parents: dict, finals: set[str]) -> Run | None:
+def non_final_cycle(interp: Interpreter, parents: dict, finals: set[str]) -> Run | None:
     """A reachable cycle of configurations whose control states are all non-final, as a
     lasso: a shortest path to the cycle's entry, then once around the cycle."""
     graph = nx.DiGraph()
@@ -95,7 +95,7 @@ def _non_final_cycle(interp: Interpreter, parents: dict, finals: set[str]) -> Ru
     except nx.NetworkXNoCycle:
         return None
     entry = cycle[0][0]
-    stem = _run(interp, parents, entry)
+    stem = path_to(interp, parents, entry)
     loop_edges = tuple(graph.edges[u, v]["step"] for u, v in cycle)
     loop_configs = tuple(interp.describe(v) for _, v in cycle)
     return Run(stem.edges + loop_edges, stem.configs + loop_configs, False, loop_start=len(stem.edges))

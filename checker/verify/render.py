@@ -35,6 +35,8 @@ def render_text(report: Report, path: str, sources=None) -> str:
                                                          if result.bound is not None else "")
         elif result.status == VACUOUS:
             head += ": the actions it is about can never happen, so it says nothing"
+        if report.engine == "portfolio":
+            head += f"  [{result.engine}]"
         lines.append(head)
         quoted = sources.line(prop.span.file, prop.span.line) if sources is not None else None
         if prop.implicit:

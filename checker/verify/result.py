@@ -42,9 +42,19 @@ class PropertyResult:
     seconds: float = 0.0
     details: dict = field(default_factory=dict)
 
+    @property
+    def shortest(self) -> bool | None:
+        """Whether a safety counterexample is a shortest one (None: no such counterexample;
+        a lasso's loop is not minimised)."""
+        run = self.counterexample
+        if self.status != VIOLATED or run is None or run.loop_start is not None:
+            return None
+        return self.details.get("shortest", True) is not False
+
     def to_json(self) -> dict:
         return {
             "name": self.name, "status": self.status, "engine": self.engine,
+            **({"shortest": self.shortest} if self.shortest is not None else {}),
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
             "bound": self.bound, "reason": self.reason, "seconds": round(self.seconds, 4),
             **({"details": self.details} if self.details else {}),

@@ -12,7 +12,7 @@ from wfcheck.spec.system import Check, System, lower
 
 from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult
 
-ENGINES = ("smt", "explicit")
+ENGINES = ("portfolio", "smt", "explicit")
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,13 @@ class Report:
         }
 
 
-def verify_model(model: Model, engine: str = "smt", bound: int = 50, timeout: float = 10.0,
+def verify_model(model: Model, engine: str = "portfolio", bound: int = 50, timeout: float = 10.0,
                  properties: list[str] | None = None, jobs: int = 1) -> Report:
     """Check `properties` (all by default) of `model`. Unknown property names raise KeyError.
     `jobs` processes decide properties side by side (0: one per core); each property is
-    decided by one process, as it would be alone, so the verdicts do not depend on it."""
+    decided by one process, as it would be alone, so the verdicts do not depend on it.
+    The explicit engine decides all properties in one shared exploration; the portfolio
+    (the default) picks or races the engines (portfolio.py)."""
     started = time.perf_counter()
     system = lower(model)
     known = {c.name for c in system.checks}
@@ -61,7 +63,13 @@ def verify_model(model: Model, engine: str = "smt", bound: int = 50, timeout: fl
     checks = [c for c in system.checks if properties is None or c.name in properties]
     if jobs == 0:
         jobs = os.cpu_count() or 1
-    if jobs > 1 and len(checks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if engine == "explicit":
+        from .shared import check_all
+        results = check_all(system, checks)
+    elif engine == "portfolio":
+        from .portfolio import check_portfolio
+        results = check_portfolio(system, checks, bound, timeout, jobs)
+    elif jobs > 1 and len(checks) > 1 and "fork" in multiprocessing.get_all_start_methods():
         results = _in_parallel(system, engine, bound, timeout, [c.name for c in checks], jobs)
     else:
         decide = _decider(system, engine, bound, timeout)

@@ -318,7 +318,7 @@ theorem ends_run1 : ends_cex1 ∈ sys.step init := by decide +kernel
 theorem ends_reach1 : Reachable sys ends_cex1 :=
   Reachable.step Reachable.init ends_run1
 
-/-- A cycle of non-final configurations, from the last configuration of the run, by Edge.e2. -/
+/-- A cycle of non-final configurations, from the last configuration of the run, by Edge.e0. -/
 def ends_loop : List Config := [ends_cex1]
 
 /-- The successor of each configuration on the cycle. -/
