@@ -20,6 +20,8 @@ ALLOWED = {
     "wfcheck.checker": ("wfcheck.spec",),
     "wfcheck.checker.verify": ("wfcheck.spec", "wfcheck.export.promela"),
     "wfcheck.checker.trace": ("wfcheck.spec",),
+    "wfcheck.checker.diff": ("wfcheck.spec", "wfcheck.checker.verify"),
+    "wfcheck.checker.repair": ("wfcheck.spec", "wfcheck.checker.verify", "wfcheck.checker.diff"),
     "wfcheck.export": ("wfcheck.spec",),
     "wfcheck.lean_export": ("wfcheck.spec",),
     "wfcheck.api": ("wfcheck.spec", "wfcheck.checker", "wfcheck.export", "wfcheck.lean_export"),
