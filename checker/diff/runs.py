@@ -7,7 +7,9 @@ of `old` has: a breadth-first search over pairs (configuration of `new`, set of
 configurations `old` can be in after the same actions) — the subset construction, since
 `old` may take one action by several edges or `any` values. The set becoming empty is the
 witness; the search ending without one proves, for runs of every length, that `old`
-allows all that `new` allows. Both systems run on the one interpreter (spec/semantics.py).
+allows all that `new` allows. A pair is skipped when the same configuration was already
+paired with a subset of its set (the antichain of De Wulf et al., 2006): whatever the smaller
+set cannot match, the larger cannot either, and breadth-first order keeps the witness shortest. Both systems run on the one interpreter (spec/semantics.py).
 """
 from __future__ import annotations
 
@@ -68,6 +70,7 @@ def extra_run(first: System, second: System, renames_first: dict[str, str] | Non
 
     start = (one.initial(), frozenset([two.initial()]))
     parents: dict = {start: None}
+    sets_at: dict = {start[0]: [start[1]]}  # the antichain: sets kept per configuration
     depth = {start: 0}
     queue = deque([start])
     while queue:
@@ -83,8 +86,10 @@ def extra_run(first: System, second: System, renames_first: dict[str, str] | Non
                     return RunDifference(EXTRA, _run(one, parents, pair, st.index, nxt), len(parents),
                                          depth[pair], time.perf_counter() - started)
                 child = (nxt, matched)
-                if child in parents:
+                kept = sets_at.setdefault(nxt, [])
+                if any(seen <= matched for seen in kept):
                     continue
+                kept.append(matched)
                 parents[child] = (pair, st.index)
                 depth[child] = depth[pair] + 1
                 if len(parents) > max_pairs:
