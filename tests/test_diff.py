@@ -52,7 +52,7 @@ def _mutate(text: str, index: int) -> str:
     return "".join(lines)
 
 
-@settings(max_examples=60, deadline=None, database=None, derandomize=True,
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(workflows(), st.integers(0, 20))
 def test_product_search_agrees_with_brute_force(source, index):
@@ -148,3 +148,25 @@ def test_cli_formats_and_exit_codes(tmp_path):
     bad = runner.invoke(main, ["diff", str(old), str(tmp_path / "missing.wf")])
     assert bad.exit_code == 2 and "WF407" in bad.output
     assert runner.invoke(main, ["diff", str(old), str(old), "--rename", "x"]).exit_code == 2
+
+
+@settings(max_examples=15, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(workflows(), st.integers(0, 20))
+def test_z3_agrees_with_the_product_search(source, index):
+    from wfcheck.checker.diff.smt import extra_run_smt
+
+    mutated = _mutate(source, index)
+    first, second = check_text(source), check_text(mutated)
+    assume(first.ok and second.ok)
+    big, small = lower(first.model), lower(second.model)
+    for a, b in ((big, small), (small, big)):
+        explicit = extra_run(a, b)
+        bounded = extra_run_smt(a, b, bound=3, timeout=20)
+        assume(bounded.status != "unknown" or bounded.depth == 3)
+        if explicit.status == EXTRA and len(explicit.run) <= 3:
+            assert bounded.status == EXTRA and len(bounded.run) == len(explicit.run)
+            seq = [action_key(next(s for s in a.steps if s.index == e).edge.action) for e in bounded.run.edges]
+            assert tuple(seq) in _traces(a, 3) - _traces(b, 3)
+        else:
+            assert bounded.status != EXTRA

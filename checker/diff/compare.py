@@ -37,15 +37,29 @@ class DiffReport:
 
 
 def diff_models(old: Model, new: Model, renames: dict[str, str] | None = None, engine: str = "explicit",
-                bound: int = 50, timeout: float = 10.0, max_pairs: int = DEFAULT_MAX_PAIRS) -> DiffReport:
+                bound: int = 50, timeout: float = 10.0, max_pairs: int = DEFAULT_MAX_PAIRS,
+                smt_bound: int = 8) -> DiffReport:
     """Compare `old` and `new` (renames: old name -> new name of tools, events, agents,
-    variables)."""
+    variables). The runs are compared by the explicit product search; where the product has
+    more than `max_pairs` pairs, by z3 up to `smt_bound` steps instead (smt.py)."""
     started = time.perf_counter()
     renames = dict(renames or {})
     old_system, new_system = lower(old), lower(new)
-    added = extra_run(new_system, old_system, None, renames, max_pairs)
-    removed = extra_run(old_system, new_system, renames, None, max_pairs)
+    added = _compare(new_system, old_system, None, renames, max_pairs, smt_bound, timeout)
+    removed = _compare(old_system, new_system, renames, None, max_pairs, smt_bound, timeout)
     changes = label_changes(old, new, renames)
     regressions = lost_properties(old, new, renames, engine, bound, timeout)
     return DiffReport(old, new, old_system, new_system, added, removed, changes, regressions,
                       time.perf_counter() - started)
+
+
+def _compare(first, second, renames_first, renames_second, max_pairs, smt_bound, timeout) -> RunDifference:
+    found = extra_run(first, second, renames_first, renames_second, max_pairs)
+    if found.status != UNKNOWN or smt_bound <= found.depth:
+        return found
+    from .smt import extra_run_smt
+
+    bounded = extra_run_smt(first, second, renames_first, renames_second, smt_bound, timeout)
+    if bounded.status == EXTRA or bounded.depth > found.depth:
+        return bounded
+    return found
