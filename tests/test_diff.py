@@ -148,6 +148,7 @@ def test_cli_formats_and_exit_codes(tmp_path):
     bad = runner.invoke(main, ["diff", str(old), str(tmp_path / "missing.wf")])
     assert bad.exit_code == 2 and "WF407" in bad.output
     assert runner.invoke(main, ["diff", str(old), str(old), "--rename", "x"]).exit_code == 2
+    assert "WF702" in runner.invoke(main, ["diff", str(old), str(old), "--rename", "x"]).output
 
 
 @settings(max_examples=15, deadline=None, database=None, derandomize=True,

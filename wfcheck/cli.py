@@ -128,7 +128,7 @@ def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text
     for item in renames:
         before, sep, after = item.partition("=")
         if not sep or not before.strip() or not after.strip():
-            click.echo(f"error: `--rename {item}` is not OLD=NEW\n  = help: e.g. --rename fetch=fetch_url", err=True)
+            click.echo(f"error[WF702]: `--rename {item}` is not OLD=NEW\n  = help: e.g. --rename fetch=fetch_url", err=True)
             return EXIT_INVALID
         pairs[before.strip()] = after.strip()
     loaded = [_load_ok(path, "json" if fmt == "json" else "text") for path in (old, new)]
@@ -153,7 +153,8 @@ def run_repair(path: str, properties: tuple[str, ...] = (), apply: int | None = 
     numbered = [(pr, r) for pr in found for r in pr.repairs]
     if apply is not None:
         if not 1 <= apply <= len(numbered):
-            click.echo(f"error: there is no repair {apply}\n  = help: there are {len(numbered)}", err=True)
+            click.echo(f"error[WF703]: there is no repair {apply}\n  = help: there are {len(numbered)} repairs; "
+                       "run without --apply to see them", err=True)
             return EXIT_INVALID
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(numbered[apply - 1][1].text)

@@ -3,8 +3,9 @@ each one re-parsed, re-checked and verified with the explicit checker before it 
 
 A candidate is kept only when the property is proved on the edited spec, every property
 that held still holds, and every control state that was reachable still is (unless
-`allow_unreachable`). Kept candidates are ranked by the size of the edit, then by how many
-reachable configurations it removes (fewest first): the smallest change that removes least.
+`allow_unreachable`). Kept candidates are ranked by how many reachable configurations they
+remove, then by the size of the edit (fewest, smallest first): the repair that takes away
+the least behaviour comes first.
 """
 from __future__ import annotations
 
@@ -137,7 +138,7 @@ def repair_text(source: str, path: str, properties: list[str] | None = None, *, 
                              allow_unreachable, max_states)
             if repair is not None:
                 found.append(repair)
-        found.sort(key=lambda r: (r.size, r.configurations_removed, r.what))
+        found.sort(key=lambda r: (r.configurations_removed, r.size, r.what))
         out.append(PropertyRepairs(name, result, tuple(found[:keep]), tried, exhausted))
     return tuple(out)
 
