@@ -221,13 +221,13 @@ DIFF_FORMATS = ("text", "json", "sarif", "github")
 
 
 def diff(old: str | Model, new: str | Model, renames: dict[str, str] | None = None, engine: str = "explicit",
-         bound: int = 50, timeout: float = 10.0):
+         bound: int = 50, timeout: float = 10.0, jobs: int = 1):
     """Compare two versions of a workflow (`wfcheck diff`) -> checker.diff DiffReport: the
     shortest runs each allows that the other forbids, loosened labels and sinks, and the
     old properties that no longer hold on the new one. `renames`: old name -> new name."""
     from wfcheck.checker.diff.compare import diff_models
 
-    return diff_models(load_model(old), load_model(new), renames, engine, bound, timeout)
+    return diff_models(load_model(old), load_model(new), renames, engine, bound, timeout, jobs=jobs)
 
 
 def render_diff(report, fmt: str = "text", old_path: str = "old", new_path: str = "new") -> str:

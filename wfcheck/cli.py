@@ -123,7 +123,7 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
 
 
 def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text", engine: str = "explicit",
-             bound: int = 50, timeout: float = 10.0, output: str | None = None) -> int:
+             bound: int = 50, timeout: float = 10.0, output: str | None = None, jobs: int = 0) -> int:
     pairs = {}
     for item in renames:
         before, sep, after = item.partition("=")
@@ -134,7 +134,7 @@ def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text
     loaded = [_load_ok(path, "json" if fmt == "json" else "text") for path in (old, new)]
     if any(r is None for r in loaded):
         return EXIT_INVALID
-    report = api.diff(loaded[0].model, loaded[1].model, pairs, engine, bound, timeout)
+    report = api.diff(loaded[0].model, loaded[1].model, pairs, engine, bound, timeout, jobs)
     _write(api.render_diff(report, fmt, old, new), output)
     return report.exit_code
 
@@ -445,7 +445,9 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
               help="Seconds per property.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
-def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output):
+@click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
+              help="Processes checking the old properties side by side (0: one per CPU).")
+def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output, jobs):
     """Compare two versions of a workflow: the shortest runs NEW allows that OLD forbade (and
     the reverse), loosened labels, sinks and permissions, and OLD's properties that fail on NEW.
 
@@ -454,7 +456,7 @@ def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output):
     properties, 2 invalid input, 3 undecided (too many configurations), 70 internal error.
     """
     _guarded(run_diff)(old=old, new=new, renames=renames, fmt=fmt, engine=engine, bound=bound,
-                       timeout=timeout, output=output)
+                       timeout=timeout, output=output, jobs=jobs)
 
 
 @main.command("repair")

@@ -38,17 +38,18 @@ class DiffReport:
 
 def diff_models(old: Model, new: Model, renames: dict[str, str] | None = None, engine: str = "explicit",
                 bound: int = 50, timeout: float = 10.0, max_pairs: int = DEFAULT_MAX_PAIRS,
-                smt_bound: int = 8) -> DiffReport:
+                smt_bound: int = 8, jobs: int = 1) -> DiffReport:
     """Compare `old` and `new` (renames: old name -> new name of tools, events, agents,
     variables). The runs are compared by the explicit product search; where the product has
-    more than `max_pairs` pairs, by z3 up to `smt_bound` steps instead (smt.py)."""
+    more than `max_pairs` pairs, by z3 up to `smt_bound` steps instead (smt.py). `jobs`
+processes check the properties side by side, as in `verify`."""
     started = time.perf_counter()
     renames = dict(renames or {})
     old_system, new_system = lower(old), lower(new)
     added = _compare(new_system, old_system, None, renames, max_pairs, smt_bound, timeout)
     removed = _compare(old_system, new_system, renames, None, max_pairs, smt_bound, timeout)
     changes = label_changes(old, new, renames)
-    regressions = lost_properties(old, new, renames, engine, bound, timeout)
+    regressions = lost_properties(old, new, renames, engine, bound, timeout, jobs)
     return DiffReport(old, new, old_system, new_system, added, removed, changes, regressions,
                       time.perf_counter() - started)
 

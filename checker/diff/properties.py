@@ -73,11 +73,10 @@ def _statable(prop: m.Property, model: m.Model) -> str | None:
 
 def lost_properties(old: m.Model, new: m.Model, renames: dict[str, str] | None = None,
                     engine: str = "explicit", bound: int = 50, timeout: float = 10.0,
-                    old_results: tuple[PropertyResult, ...] | None = None) -> tuple[Regression, ...]:
+                    jobs: int = 1) -> tuple[Regression, ...]:
     """The properties of `old` that hold there (proved or vacuous) but are violated, or
     cannot be stated, on `new`."""
-    if old_results is None:
-        old_results = verify_model(old, engine, bound, timeout).results
+    old_results = verify_model(old, engine, bound, timeout, jobs=jobs).results
     held = {r.name: r for r in old_results if r.status in (PROVED, VACUOUS)}
     if old.conf.levels != new.conf.levels or old.integ.levels != new.integ.levels:
         moved = [p for p in old.properties if p.name in held]
@@ -94,7 +93,7 @@ def lost_properties(old: m.Model, new: m.Model, renames: dict[str, str] | None =
             transplanted.append(renamed)
     if transplanted:
         probe = dataclasses.replace(new, properties=tuple(transplanted))
-        for result in verify_model(probe, engine, bound, timeout).results:
+        for result in verify_model(probe, engine, bound, timeout, jobs=jobs).results:
             if result.status == VIOLATED:
                 regressions.append(Regression(result.name, held[result.name], result, probe.property(result.name)))
     order = [p.name for p in old.properties]
