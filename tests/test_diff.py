@@ -25,6 +25,9 @@ from workflow_gen import workflows  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = ROOT / "examples" / "email_assistant.wf"
 DEPTH = 4
+SETTINGS = dict(deadline=None, database=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PAIRS = given(workflows(), st.integers(0, 20))  # a workflow, and which transition to drop
 
 
 def _traces(system, depth: int) -> set[tuple]:
@@ -52,15 +55,18 @@ def _mutate(text: str, index: int) -> str:
     return "".join(lines)
 
 
-@settings(max_examples=40, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(workflows(), st.integers(0, 20))
-def test_product_search_agrees_with_brute_force(source, index):
-    mutated = _mutate(source, index)
-    first, second = check_text(source), check_text(mutated)
+def _both_ways(source: str, index: int):
+    """(workflow, mutation) and (mutation, workflow), lowered; invalid mutations are skipped."""
+    first, second = check_text(source), check_text(_mutate(source, index))
     assume(first.ok and second.ok)
     big, small = lower(first.model), lower(second.model)
-    for a, b in ((big, small), (small, big)):
+    return ((big, small), (small, big))
+
+
+@settings(max_examples=40, **SETTINGS)
+@PAIRS
+def test_product_search_agrees_with_brute_force(source, index):
+    for a, b in _both_ways(source, index):
         found = extra_run(a, b)
         extra = _traces(a, DEPTH) - _traces(b, DEPTH)
         if found.status == EQUIVALENT:
@@ -151,17 +157,12 @@ def test_cli_formats_and_exit_codes(tmp_path):
     assert "WF702" in runner.invoke(main, ["diff", str(old), str(old), "--rename", "x"]).output
 
 
-@settings(max_examples=15, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(workflows(), st.integers(0, 20))
+@settings(max_examples=15, **SETTINGS)
+@PAIRS
 def test_z3_agrees_with_the_product_search(source, index):
     from wfcheck.checker.diff.smt import extra_run_smt
 
-    mutated = _mutate(source, index)
-    first, second = check_text(source), check_text(mutated)
-    assume(first.ok and second.ok)
-    big, small = lower(first.model), lower(second.model)
-    for a, b in ((big, small), (small, big)):
+    for a, b in _both_ways(source, index):
         explicit = extra_run(a, b)
         bounded = extra_run_smt(a, b, bound=3, timeout=20)
         assume(bounded.status != "unknown" or bounded.depth == 3)
