@@ -34,9 +34,10 @@ def test_every_repair_is_verified_by_the_smt_checker_too(tmp_path):
             after = {r.name: r.status for r in verify_model(check_text(repair.text, str(path)).model, "smt").results}
             assert after[pr.property] == "proved", (pr.property, repair.what)
             assert all(after[n] in ("proved", "vacuous") for n, s in before.items() if s in ("proved", "vacuous"))
-            # only the edited line changes: comments and layout are kept
-            changed = [(a, b) for a, b in zip(source.splitlines(), repair.text.splitlines()) if a != b]
-            assert len(changed) <= 1 and repair.diff.startswith(f"--- {path}")
+            # only the edited transition changes (a split adds one line): comments and layout are kept
+            body = repair.diff.splitlines()[2:]
+            assert repair.diff.startswith(f"--- {path}")
+            assert sum(line[:1] == "-" for line in body) <= 1 and sum(line[:1] == "+" for line in body) <= 2
 
 
 def test_no_repair_is_said_plainly(tmp_path):

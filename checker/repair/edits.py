@@ -97,3 +97,26 @@ def remove_action(t: ast.Transition, offsets: Offsets, index: int) -> Edit:
     else:
         end = offsets.span(t.actions[1].span)[0]
     return Edit(start, end, "", "take the action out of the transition")
+
+
+def split_action(t: ast.Transition, offsets: Offsets, index: int, clause: Edit) -> tuple[Edit, Edit] | None:
+    """Take action `index` out of a transition that lists several and give it a transition
+    of its own, the same but for `clause` (an edit of `t` computed by `add_guard` or
+    `add_clause`): the two edits that change one action's step alone."""
+    if len(t.actions) < 2:
+        return None
+    text = offsets.text
+    start, end = offsets.span(t.span)
+    first, last = offsets.span(t.actions[0].span)[0], offsets.span(t.actions[-1].span)[1]
+    if clause.start < last:
+        return None
+    a_start, a_end = offsets.span(t.actions[index].span)
+    head, action, tail = text[start:first], text[a_start:a_end], text[last:end]
+    at = len(head) + len(action) + (clause.start - last)
+    single = head + action + tail
+    single = single[:at] + clause.text + single[at + clause.end - clause.start:]
+    line_end = text.find("\n", end)
+    where = len(text) if line_end < 0 else line_end + 1
+    insert = Edit(where, where, single + "\n" if line_end >= 0 else "\n" + single,
+                  f"give `{action}` its own transition and {clause.what}")
+    return remove_action(t, offsets, index), insert

@@ -22,9 +22,9 @@ from wfcheck.spec.parser import parse_text
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
 
-from .edits import Edit, Offsets, add_clause, add_guard, find_transition, remove_action
+from .edits import Edit, Offsets, add_clause, add_guard, find_transition, remove_action, split_action
 
-DEFAULT_MAX_CANDIDATES = 80
+DEFAULT_MAX_CANDIDATES = 160
 DEFAULT_MAX_STATES = 200_000
 HELD = (PROVED, VACUOUS)
 
@@ -97,12 +97,16 @@ def _candidates(model: m.Model, system: System, result: PropertyResult, workflow
             out.append(add_clause(t, offsets, "declassify", model.conf.levels[model.conf.bottom]))
         index = next((i for i, a in enumerate(t.actions) if (a.span.line, a.span.column)
                       == (edge.action_span.line, edge.action_span.column)), None)
+        singles = [e for e in out if e is not None]
+        groups = [(e,) for e in singles]
         if index is not None:
-            out.append(remove_action(t, offsets, index))
-        for edit in out:
-            if edit is not None and (edit.start, edit.end, edit.text) not in seen:
-                seen.add((edit.start, edit.end, edit.text))
-                yield edit
+            groups.append((remove_action(t, offsets, index),))
+            groups += [pair for pair in (split_action(t, offsets, index, e) for e in singles) if pair is not None]
+        for group in groups:
+            key = tuple((e.start, e.end, e.text) for e in group)
+            if key not in seen:
+                seen.add(key)
+                yield group
 
 
 def repair_text(source: str, path: str, properties: list[str] | None = None, *, allow_unreachable: bool = False,
@@ -129,12 +133,12 @@ def repair_text(source: str, path: str, properties: list[str] | None = None, *, 
         if result.status != VIOLATED or (properties and name not in properties):
             continue
         found, tried, exhausted = [], 0, True
-        for edit in _candidates(model, system, result, workflow, offsets):
+        for edits in _candidates(model, system, result, workflow, offsets):
             if tried >= max_candidates or time.perf_counter() > deadline:
                 exhausted = False
                 break
             tried += 1
-            repair = _verify(source, path, (edit,), name, before, states_before, configs_before,
+            repair = _verify(source, path, edits, name, before, states_before, configs_before,
                              allow_unreachable, max_states)
             if repair is not None:
                 found.append(repair)
