@@ -172,3 +172,31 @@ def test_z3_agrees_with_the_product_search(source, index):
             assert tuple(seq) in _traces(a, 3) - _traces(b, 3)
         else:
             assert bounded.status != EXTRA
+
+
+SMALL = """workflow w
+labels confidentiality: public < private
+labels integrity: trusted > untrusted
+agent user, bot
+tool fetch(url) by bot returns public, trusted
+tool post(body) by bot sends sink public needs trusted
+state a initial
+state b final
+a -> b on fetch
+b -> b on post
+property p: no untrusted influence on post
+"""
+
+
+def test_each_kind_of_label_change():
+    old = check_text(SMALL).model
+    new = check_text(SMALL.replace("returns public, trusted", "returns private, untrusted")
+                     .replace("sends sink public needs trusted", "sends")
+                     .replace("tool fetch(url) by bot", "tool fetch(url) by bot, user")
+                     .replace("property p: no untrusted influence on post\n", "")).model
+    kinds = {c.kind for c in label_changes(old, new)}
+    assert kinds == {"result-more-secret", "result-less-trusted", "sink-removed", "needs-removed",
+                     "tool-widened", "property-dropped"}
+    assert label_changes(old, old) == ()
+    looser = check_text(SMALL.replace("returns public, trusted", "returns private, untrusted")).model
+    assert label_changes(looser, old) == ()  # a result made less secret and more trusted tightens
