@@ -363,3 +363,47 @@ def gate_serve(gate, host: str = "127.0.0.1", port: int = 8700) -> None:
     from wfcheck.gate.service import serve
 
     serve(gate, host, port)
+
+
+DIFF_FORMATS = ("text", "json", "sarif", "github")
+
+
+def diff(old: str | Model, new: str | Model, renames: dict[str, str] | None = None, engine: str = "explicit",
+         bound: int = 50, timeout: float = 10.0, jobs: int = 1):
+    """Compare two versions of a workflow (`wfcheck diff`) -> checker.diff DiffReport: the
+    shortest runs each allows that the other forbids, loosened labels and sinks, and the
+    old properties that no longer hold on the new one. `renames`: old name -> new name."""
+    from wfcheck.checker.diff.compare import diff_models
+
+    return diff_models(load_model(old), load_model(new), renames, engine, bound, timeout, jobs=jobs)
+
+
+def render_diff(report, fmt: str = "text", old_path: str = "old", new_path: str = "new") -> str:
+    """A diff report as text, JSON, SARIF 2.1.0 or GitHub annotations."""
+    from wfcheck.checker.diff.render import render
+
+    return render(report, fmt, old_path, new_path)
+
+
+def repair(path: str, properties: list[str] | None = None, *, allow_unreachable: bool = False,
+           max_candidates: int = 160, timeout: float = 30.0):
+    """Verified repairs of each violated property of the workflow at `path` (`wfcheck
+    repair`) -> tuple of checker.repair PropertyRepairs. Raises InvalidWorkflow, and
+    KeyError for an unknown property."""
+    from wfcheck.checker.repair.search import repair_text
+
+    result = check_file(path)
+    if not result.ok:
+        raise InvalidWorkflow(result)
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    return repair_text(source, path, properties, allow_unreachable=allow_unreachable,
+                       max_candidates=max_candidates, timeout=timeout)
+
+
+def render_repairs(found, path: str) -> str:
+    """Repairs for people: per property, its numbered verified repairs as unified diffs, or
+    plainly that none within the budget works."""
+    from wfcheck.checker.repair.render import render_text
+
+    return render_text(found, path)

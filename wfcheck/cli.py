@@ -124,6 +124,48 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
     return report.exit_code
 
 
+def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text", engine: str = "explicit",
+             bound: int = 50, timeout: float = 10.0, output: str | None = None, jobs: int = 0) -> int:
+    pairs = {}
+    for item in renames:
+        before, sep, after = item.partition("=")
+        if not sep or not before.strip() or not after.strip():
+            click.echo(f"error[WF702]: `--rename {item}` is not OLD=NEW\n  = help: e.g. --rename fetch=fetch_url", err=True)
+            return EXIT_INVALID
+        pairs[before.strip()] = after.strip()
+    loaded = [_load_ok(path, "json" if fmt == "json" else "text") for path in (old, new)]
+    if any(r is None for r in loaded):
+        return EXIT_INVALID
+    report = api.diff(loaded[0].model, loaded[1].model, pairs, engine, bound, timeout, jobs)
+    _write(api.render_diff(report, fmt, old, new), output)
+    return report.exit_code
+
+
+def run_repair(path: str, properties: tuple[str, ...] = (), apply: int | None = None,
+               allow_unreachable: bool = False, max_candidates: int = 160, timeout: float = 30.0) -> int:
+    result = _load_ok(path, "text")
+    if result is None:
+        return EXIT_INVALID
+    try:
+        found = api.repair(path, list(properties) or None, allow_unreachable=allow_unreachable,
+                           max_candidates=max_candidates, timeout=timeout)
+    except KeyError as exc:
+        _unknown_property(exc.args[0], result)
+        return EXIT_INVALID
+    numbered = [(pr, r) for pr in found for r in pr.repairs]
+    if apply is not None:
+        if not 1 <= apply <= len(numbered):
+            click.echo(f"error[WF703]: there is no repair {apply}\n  = help: there are {len(numbered)} repairs; "
+                       "run without --apply to see them", err=True)
+            return EXIT_INVALID
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(numbered[apply - 1][1].text)
+        click.echo(f"applied repair {apply} to {path}: {numbered[apply - 1][1].what}")
+        return EXIT_OK
+    click.echo(api.render_repairs(found, path), nl=False)
+    return EXIT_FAIL if any(not pr.repairs for pr in found) else EXIT_OK
+
+
 def _unknown_property(name: str, result: CheckResult) -> None:
     names = ", ".join(f"`{p.name}`" for p in result.model.properties)
     click.echo(f"error[WF701]: unknown property `{name}`\n  = help: the properties are {names}", err=True)
@@ -620,6 +662,54 @@ def lsp_cmd():
     `lsp` extra): diagnostics, hover, definitions, references, completion, symbols, formatting.
     """
     _guarded(run_lsp)()
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
+              help="A declaration (tool, event, agent, variable) renamed in NEW (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="For people (text), machines (json) or CI (sarif, github).")
+@click.option("--engine", type=click.Choice(["explicit", "smt"]), default="explicit", show_default=True,
+              help="The checker that decides the old properties on the new version.")
+@click.option("--bound", type=click.IntRange(0), default=50, show_default=True)
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
+              help="Seconds per property.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
+@click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
+              help="Processes checking the old properties side by side (0: one per CPU).")
+def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output, jobs):
+    """Compare two versions of a workflow: the shortest runs NEW allows that OLD forbade (and
+    the reverse), loosened labels, sinks and permissions, and OLD's properties that fail on NEW.
+
+    \b
+    Exit codes: 0 no new behaviour, 1 new runs, loosened declarations or lost
+    properties, 2 invalid input, 3 undecided (too many configurations), 70 internal error.
+    """
+    _guarded(run_diff)(old=old, new=new, renames=renames, fmt=fmt, engine=engine, bound=bound,
+                       timeout=timeout, output=output, jobs=jobs)
+
+
+@main.command("repair")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--property", "properties", multiple=True, help="Repair only this property (repeatable).")
+@click.option("--apply", type=click.IntRange(1), default=None, help="Write repair N (as numbered) to FILE.")
+@click.option("--allow-unreachable", is_flag=True, help="Accept repairs that make a control state unreachable.")
+@click.option("--max-candidates", type=click.IntRange(1), default=160, show_default=True,
+              help="Candidate edits tried per property.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
+              help="Seconds for the whole search.")
+def repair_cmd(file, properties, apply, allow_unreachable, max_candidates, timeout):
+    """Propose verified edits that make each violated property hold, keeping every property
+    that held and every reachable state, each as a unified diff of FILE.
+
+    \b
+    Exit codes: 0 every violated property has a repair (or none is violated), 1 some
+    property has none within the budget, 2 invalid input, 70 internal error.
+    """
+    _guarded(run_repair)(path=file, properties=properties, apply=apply, allow_unreachable=allow_unreachable,
+                         max_candidates=max_candidates, timeout=timeout)
 
 
 if __name__ == "__main__":  # pragma: no cover
