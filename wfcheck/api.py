@@ -3,13 +3,49 @@ arguments, prints and picks exit codes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wfcheck.spec.diagnostics import Diagnostic, SourceMap, error
-from wfcheck.spec.frontend import CheckResult, InvalidWorkflow, check_file, check_text, load_model
-from wfcheck.spec.model import Model
 from wfcheck.spec.span import Span
 from wfcheck.spec.version import __version__
-from wfcheck.lean_export import ExportError
+
+if TYPE_CHECKING:
+    from wfcheck.spec.frontend import CheckResult
+    from wfcheck.spec.model import Model
+
+# The front end pulls in lark, networkx and every pass; `wfcheck --help` needs none of it, so
+# these names are imported on first use (PEP 562), which keeps start-up fast (issue 17).
+_LAZY = {"CheckResult": "wfcheck.spec.frontend", "InvalidWorkflow": "wfcheck.spec.frontend",
+         "Model": "wfcheck.spec.model", "ExportError": "wfcheck.lean_export"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def check_file(path: str) -> CheckResult:
+    """Parse, resolve imports and validate one `.wf` file -> CheckResult."""
+    from wfcheck.spec.frontend import check_file as check
+
+    return check(path)
+
+
+def check_text(text: str, path: str = "<input>") -> CheckResult:
+    """As `check_file`, for text in memory (`path` names it in diagnostics)."""
+    from wfcheck.spec.frontend import check_text as check
+
+    return check(text, path)
+
+
+def load_model(target: str | Model) -> Model:
+    """The Model of a path (checked; raises InvalidWorkflow on errors), or a Model as is."""
+    from wfcheck.spec.frontend import load_model as load
+
+    return load(target)
 
 
 def render_diagnostic(diag: Diagnostic, sources: SourceMap) -> str:
@@ -149,7 +185,7 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
 
     model = load_model(target)
     if source is None:
-        if isinstance(target, Model):
+        if not isinstance(target, str):  # a Model
             source = f"workflow `{model.name}`"
         else:
             source = os.path.relpath(target) if os.path.isabs(target) else os.path.normpath(target)

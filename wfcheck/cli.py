@@ -11,12 +11,15 @@ import json
 import os
 import sys
 import traceback
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from wfcheck import api
-from wfcheck.api import CheckResult, check_file
+from wfcheck.api import check_file
+
+if TYPE_CHECKING:
+    from wfcheck.api import CheckResult
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
