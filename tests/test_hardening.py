@@ -40,3 +40,27 @@ def test_lazy_api_names_still_resolve():
     assert api.Model.__name__ == "Model"
     with pytest.raises(AttributeError):
         api.no_such_name  # noqa: B018
+
+
+# ---------------------------------------------------------------- 1. large numbers
+
+BIG = """workflow big
+agent a
+var n: 0..100000000000000000000 = 0
+tool t() by a
+state x initial final
+x -> x on t { n = n + 1 }
+property cap: at most 99999999999999999999999 t
+"""
+
+
+def test_huge_range_and_count_are_located_errors(tmp_path):
+    path = tmp_path / "big.wf"
+    path.write_text(BIG)
+    for command in (("check",), ("verify", "--timeout", "2", "-j", "1")):
+        result = run(*command, str(path))
+        assert result.exit_code == 2, result.output
+        assert "error[WF210]: the range `0..100000000000000000000`" in result.output
+        assert "big.wf:3:8" in result.output
+        assert "error[WF210]: `at most 99999999999999999999999`" in result.output
+        assert "internal error" not in result.output

@@ -11,6 +11,7 @@ from .expressions import Typer
 from .names import resolve_agents
 from .scope import Scope
 from .signatures import argument_list
+from .variables import MAX_RANGE_VALUES
 
 
 def declared_properties(decls: tuple[ast.Decl, ...], scope: Scope, typer: Typer,
@@ -46,6 +47,10 @@ def _kinds(body: ast.PropertyBody, scope: Scope, typer: Typer,
         if body.limit < 0:
             sink.error("WF406", f"`at most {body.limit}` is negative", body.span,
                        "use `never` to forbid an action")
+            return None
+        if body.limit >= MAX_RANGE_VALUES:
+            sink.error("WF210", f"`at most {body.limit}` needs a counter of more than {MAX_RANGE_VALUES} values",
+                       body.span, "the checkers count with an enumerated counter; use a smaller limit")
             return None
         pattern = action_pattern(body.actions, body.agents, scope, sink)
         return (m.Count(body.limit, pattern),) if pattern else None
