@@ -64,3 +64,35 @@ def test_huge_range_and_count_are_located_errors(tmp_path):
         assert "big.wf:3:8" in result.output
         assert "error[WF210]: `at most 99999999999999999999999`" in result.output
         assert "internal error" not in result.output
+
+
+# ---------------------------------------------------------------- 2. a huge --bound
+
+
+def test_huge_bound_costs_nothing_before_the_search():
+    """`reachable_sources(bound)` used to allocate per step: 33 s and 2 GB at 10^7, a
+    MemoryError at 10^9. The proof found at the default bound must stand."""
+    import time
+
+    started = time.perf_counter()
+    result = run("verify", "--bound", "1000000000", str(EXAMPLES / "support.wf"), "--property", "refund_cap",
+                 "-j", "1", "--timeout", "20")
+    assert result.exit_code == 0, result.output
+    assert "1 property: 1 proved" in result.output
+    assert time.perf_counter() - started < 20
+
+
+def test_unknown_verdict_states_the_depth_once():
+    from wfcheck.checker.verify.render import render_text
+    from wfcheck.checker.verify.result import UNKNOWN
+    from wfcheck.checker.verify.run import Report
+
+    from wfcheck import api
+
+    report = api.verify(str(EXAMPLES / "support.wf"), "explicit", properties=["refund_cap"])
+    result = report.results[0]
+    fields = {f: getattr(result, f) for f in result.__dataclass_fields__}
+    fields.update(status=UNKNOWN, reason="no violation within 50 steps, and no proof (timeout)", bound=50)
+    unknown = type(result)(**fields)
+    text = render_text(Report(report.model, report.system, (unknown,), "smt", 1.0), "support.wf")
+    assert text.splitlines()[1].endswith("unknown: no violation within 50 steps, and no proof (timeout)")
