@@ -163,7 +163,8 @@ def render_traces(report, fmt: str = "text") -> str:
 @dataclass(frozen=True)
 class LeanExport:
     """What `export_lean` wrote: the directory, the files in it, the verification report
-    the proofs follow, and trace files' reading problems (each a ReadProblem)."""
+    the proofs follow, and trace files' reading problems (each a ReadProblem; when there are
+    any, nothing is written and `files` is empty)."""
     directory: str
     files: tuple[str, ...]
     report: object
@@ -195,11 +196,19 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
     trace_inputs, problems, trace_source = (), (), None
     if traces:
         trace_inputs, problems = _lean_traces(model, report.system, traces, trace_format)
+        if problems or not trace_inputs:   # as `trace`: input read in part (or not at all) is invalid
+            return LeanExport(output_dir, (), report, problems or (_no_trace(traces),))
         trace_source = ", ".join(t.replace(os.sep, "/") for t in traces)
     files = render_project(report.system, verdicts, source, __version__,
                            DEFAULT_MAX_CONFIGS if max_configs is None else max_configs,
                            trace_inputs, trace_source)
     return LeanExport(output_dir, tuple(write_project(files, output_dir)), report, problems)
+
+
+def _no_trace(paths):
+    from wfcheck.checker.trace.readers.events import Location, ReadProblem
+
+    return ReadProblem("WF801", "no trace in " + ", ".join(f"`{p}`" for p in paths), Location(paths[0], 0))
 
 
 def _lean_verdict(result):

@@ -170,8 +170,8 @@ def run_trace(spec: str, traces: tuple[str, ...], fmt: str = "text", precision: 
 
 def run_export(path: str, fmt: str = "promela", output: str | None = None, prop: str | None = None) -> int:
     """Write the workflow for another model checker: one Promela model per property (SPIN
-    checks one property per run). With several models, stdout gets them one after another
-    and `output` is a directory that gets `PROPERTY.pml` for each."""
+    checks one property per run). Several models need `output`, a directory that gets
+    `PROPERTY.pml` for each (stdout takes one model: pick it with `prop`)."""
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
@@ -183,8 +183,14 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
     if not models:
         click.echo(f"error: workflow `{result.model.name}` has no properties to export", err=True)
         return EXIT_INVALID
-    if len(models) == 1 or output is None or output == "-":
-        _write("\n".join(text for _, text in models), output)
+    if len(models) > 1 and (output is None or output == "-"):   # several models are not one valid file
+        names = ", ".join(f"`{name}`" for name, _ in models)
+        click.echo(f"error: workflow `{result.model.name}` has {len(models)} properties ({names}), one Promela "
+                   "model each\n  = help: write them to a directory with `-o DIR`, or pick one with "
+                   "`--property P`", err=True)
+        return EXIT_INVALID
+    if len(models) == 1:
+        _write(models[0][1], output)
     else:
         os.makedirs(output, exist_ok=True)
         for name, text in models:
@@ -209,8 +215,11 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
         click.echo(f"internal error: {exc}\n  = help: the checkers disagree with the semantics; this is a bug "
                    "in wfcheck, please report it", err=True)
         return EXIT_INTERNAL
-    for problem in export.problems:
-        click.echo(f"warning[{problem.code}]: {problem.message} ({problem.location})", err=True)
+    if export.problems:   # as `trace`: a trace that cannot be read fails the command
+        for problem in export.problems:
+            click.echo(f"error[{problem.code}]: {problem.message} ({problem.location})", err=True)
+        click.echo(f"error: nothing written to {output}/: the traces could not be read in full", err=True)
+        return EXIT_INVALID
     counts = {s: export.report.count(s) for s in ("proved", "vacuous", "violated", "unknown")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     click.echo(f"wrote {len(export.files)} files to {output}/ (workflow `{result.model.name}`: {summary or 'no properties'}); "
@@ -349,6 +358,7 @@ def export_cmd(file, fmt, output, prop):
     \b
     For SPIN: spin -a M.pml && cc -O2 -DSAFETY -o pan pan.c && ./pan
     (`terminates` properties: without -DSAFETY, and ./pan -a). Each model's header says how.
+    Several properties need -o DIR (one PROPERTY.pml each) or --property P.
     Exit 0 written, 2 invalid input (or unknown property), 70 internal error.
     """
     _guarded(run_export)(path=file, fmt=fmt, output=output, prop=prop)
@@ -379,7 +389,8 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
     counterexample; build with `cd OUTPUT && lake build` (see docs/lean.md).
 
     \b
-    Exit codes: 0 written (whatever the verdicts), 2 invalid input, 70 internal error.
+    Exit codes: 0 written (whatever the verdicts), 2 invalid input (also a --trace
+    that cannot be read in full; nothing is written then), 70 internal error.
     """
     _guarded(run_lean)(path=file, output=output, trace=trace, engine=engine, bound=bound, timeout=timeout,
                        max_configs=max_configs, trace_format=trace_format, jobs=jobs)

@@ -76,7 +76,9 @@ class TraceResult:
 
     @property
     def status(self) -> str:
-        return "pass" if self.ok else "fail"
+        """`incomplete`: no violation in what could be read, but not all of it could (a
+        partial read is never a pass: issue 17)."""
+        return "fail" if self.violations else "incomplete" if self.problems else "pass"
 
     def to_json(self) -> dict:
         return {"name": self.name, "file": self.file, "format": self.format, "status": self.status,
@@ -99,7 +101,7 @@ class TraceReport:
 
     @property
     def passed(self) -> int:
-        return sum(r.ok for r in self.results)
+        return sum(r.status == "pass" for r in self.results)
 
     @property
     def failed(self) -> int:
@@ -126,7 +128,7 @@ class TraceReport:
     def exit_code(self) -> int:
         if self.violations:
             return 1
-        if self.unreadable or self.incomplete:
+        if self.unreadable or self.incomplete or not self.results:   # no trace checked: never a pass
             return 2
         return 0
 
