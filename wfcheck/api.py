@@ -108,15 +108,13 @@ class Formatted:
 def format_file(path: str) -> Formatted:
     """The canonical layout of one file (syntax errors are returned, nothing is written)."""
     from wfcheck.spec.fmt import format_workflow
+    from wfcheck.spec.loader import read_source
     from wfcheck.spec.parser import parse_text
 
     sources = SourceMap()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            original = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        diag = error("WF407", f"cannot read `{path}`: {exc}", Span(path, 0, 0, 0, 0))
-        return Formatted(path, "", "", (diag,), sources)
+    original, problem = read_source(path)
+    if original is None:
+        return Formatted(path, "", "", (problem,), sources)
     sources.add(path, original)
     workflow, diagnostics = parse_text(original, path)
     if diagnostics:

@@ -189,7 +189,7 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
                    "model each\n  = help: write them to a directory with `-o DIR`, or pick one with "
                    "`--property P`", err=True)
         return EXIT_INVALID
-    if len(models) == 1:
+    if len(models) == 1 and not (output and os.path.isdir(output)):
         _write(models[0][1], output)
     else:
         os.makedirs(output, exist_ok=True)
@@ -236,6 +236,10 @@ def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
     def wrapper(**kwargs) -> None:
         try:
             code = fn(**kwargs)
+        except OSError as exc:   # e.g. an output that cannot be written (a directory, no permission, a full disk)
+            where = f" `{exc.filename}`" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            code = EXIT_INVALID
         except Exception as exc:  # noqa: BLE001
             if os.environ.get("WFCHECK_DEBUG"):
                 traceback.print_exc()
