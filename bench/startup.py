@@ -36,17 +36,19 @@ def install_base(ref: str, into: Path) -> Path:
     source.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                     "--target", str(site), str(source)], check=True, capture_output=True)
     return site
 
 
-def timed(argv: list[str], env: dict, runs: int) -> float:
-    """The median wall time of `argv` over `runs` runs (after one warm-up run)."""
+def timed(argv: list[str], env: dict, runs: int, cwd: str) -> float:
+    """The median wall time of `argv` over `runs` runs (after one warm-up run), run in `cwd`
+    (not the checkout, whose `wfcheck/` folder `python -m` would put first on the path)."""
     samples = []
     for i in range(runs + 1):
         started = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                       cwd=cwd)
         if i:
             samples.append(time.perf_counter() - started)
     return statistics.median(samples)
@@ -63,11 +65,11 @@ def main() -> int:
         plain.pop("PYTHONPATH", None)
         trees = {args.base: {**plain, "PYTHONPATH": str(site)}, "this tree": plain}
         python = [sys.executable]
-        nothing = timed(python + ["-c", "pass"], plain, args.runs)
+        nothing = timed(python + ["-c", "pass"], plain, args.runs, tmp)
         print(f"python -c pass: {nothing * 1000:.0f} ms (median of {args.runs}); machine may be loaded")
         print(f"{'command':10} " + " ".join(f"{name:>22}" for name in trees) + f" {'speed-up':>9}")
         for label, argv in COMMANDS.items():
-            times = {name: timed(python + ["-m", "wfcheck", *argv], env, args.runs) for name, env in trees.items()}
+            times = {name: timed(python + ["-m", "wfcheck", *argv], env, args.runs, tmp) for name, env in trees.items()}
             cells = " ".join(f"{t * 1000:8.0f} ms ({t / nothing:4.1f}x pass)" for t in times.values())
             base, now = times.values()
             print(f"{label:10} {cells} {base / now:8.1f}x", flush=True)
