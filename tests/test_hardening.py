@@ -192,3 +192,34 @@ def test_fmt_of_a_missing_file_says_so_in_words(tmp_path):
     result = run("fmt", str(tmp_path / "nope.wf"))
     assert result.exit_code == 2
     assert "error[WF407]: cannot find" in result.output and "Errno" not in result.output
+
+
+# ---------------------------------------------------------------- rough edges: messages
+
+
+def _check_text(tmp_path, text: str):
+    (tmp_path / "w.wf").write_text(text)
+    return run("check", str(tmp_path / "w.wf"))
+
+
+def test_unterminated_string_is_named(tmp_path):
+    result = _check_text(tmp_path, 'workflow x\nimport "abc\nagent a\n')
+    assert "error[WF001]: unterminated string" in result.output and "w.wf:2:8" in result.output
+
+
+def test_chained_comparison_gets_the_documented_help(tmp_path):
+    result = _check_text(tmp_path, "workflow w\nagent a\nvar x: 0..5 = 0\ntool t() by a\nstate s initial final\n"
+                                   "s -> s on t\nproperty p: always 0 < x < 3\n")
+    assert "help: a comparison has exactly two operands: write `0 < x and x < 3`" in result.output
+
+
+def test_integrity_level_without_an_integrity_lattice_suggests_declaring_one(tmp_path):
+    result = _check_text(tmp_path, "workflow w\nagent a\ntool t() by a\nstate s initial final\ns -> s on t\n"
+                                   "property q: no untrusted influence on t\n")
+    assert "did you mean `trusted`" not in result.output
+    assert "declare one, e.g. `labels integrity: trusted > untrusted`" in result.output
+
+
+def test_one_property_is_singular():
+    result = run("verify", SUPPORT, "--property", "refund_cap", "-j", "1", "--engine", "explicit")
+    assert "1 property: 1 proved" in result.output and "1 properties" not in result.output
