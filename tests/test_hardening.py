@@ -223,3 +223,16 @@ def test_integrity_level_without_an_integrity_lattice_suggests_declaring_one(tmp
 def test_one_property_is_singular():
     result = run("verify", SUPPORT, "--property", "refund_cap", "-j", "1", "--engine", "explicit")
     assert "1 property: 1 proved" in result.output and "1 properties" not in result.output
+
+
+def test_verify_json_is_self_contained():
+    result = run("verify", SUPPORT, "--property", "card_not_emailed", "--format", "json", "-j", "1",
+                 "--engine", "explicit")
+    prop = json.loads(result.output)["properties"][0]
+    assert prop["file"].endswith("support.wf") and prop["line"] > 0
+    steps = prop["counterexample"]["steps"]
+    assert [s["step"] for s in steps] == list(range(1, len(steps) + 1))
+    last = steps[-1]
+    assert last["violation"] and last["action"] == "send_email by assistant" and last["agent"] == "assistant"
+    assert last["span"]["file"].endswith("support.wf") and last["span"]["line"] > 0
+    assert steps[0]["values"]["state"] == steps[0]["to"]
