@@ -236,3 +236,25 @@ def test_verify_json_is_self_contained():
     assert last["violation"] and last["action"] == "send_email by assistant" and last["agent"] == "assistant"
     assert last["span"]["file"].endswith("support.wf") and last["span"]["line"] > 0
     assert steps[0]["values"]["state"] == steps[0]["to"]
+
+
+# ---------------------------------------------------------------- rough edges: fmt
+
+
+def test_every_bundled_workflow_is_canonical():
+    from wfcheck import api
+
+    for path in sorted(EXAMPLES.rglob("*.wf")):
+        formatted = api.format_file(str(path))
+        assert not formatted.diagnostics, path
+        assert formatted.text == formatted.original, f"{path} is not in the canonical layout (run wfcheck fmt)"
+
+
+def test_long_lists_wrap_at_the_documented_width():
+    from wfcheck.spec.fmt import WIDTH, wrap
+
+    line = "s -> s on " + ", ".join(f"tool_number_{i}" for i in range(20))
+    pieces = wrap(line)
+    assert len(pieces) > 1 and all(len(p) <= WIDTH for p in pieces)
+    assert all(p.startswith("  ") for p in pieces[1:]) and " ".join(p.strip() for p in pieces) == line
+    assert wrap('tool t(q: "' + "x" * 120 + ' y") by a') [0].count('"') == 2   # strings are never broken
