@@ -258,3 +258,12 @@ def test_long_lists_wrap_at_the_documented_width():
     assert len(pieces) > 1 and all(len(p) <= WIDTH for p in pieces)
     assert all(p.startswith("  ") for p in pieces[1:]) and " ".join(p.strip() for p in pieces) == line
     assert wrap('tool t(q: "' + "x" * 120 + ' y") by a') [0].count('"') == 2   # strings are never broken
+
+
+def test_sarif_results_carry_stable_partial_fingerprints(tmp_path):
+    traces = str(EXAMPLES / "traces" / "support")
+    first = json.loads(run("trace", SUPPORT, traces, "--format", "sarif").output)["runs"][0]["results"]
+    again = json.loads(run("trace", SUPPORT, traces, "--format", "sarif").output)["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["wfcheck/v1"] for r in first]
+    assert first and prints == [r["partialFingerprints"]["wfcheck/v1"] for r in again]
+    assert len(set(prints)) == len(prints)

@@ -302,12 +302,25 @@ def render_sarif(report: TraceReport) -> str:
     for problem in report.unreadable:
         results.append(_problem_result(problem, problem_ids, index, "error"))
 
+    for entry in results:
+        entry["partialFingerprints"] = {"wfcheck/v1": _fingerprint(entry)}
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "wfcheck", "version": __version__, "semanticVersion": __version__,
                             "rules": rules}},
         "properties": {"spec": _uri(report.spec), "workflow": report.workflow, "precision": report.precision},
         "results": results}]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _fingerprint(entry: dict) -> str:
+    """A result's identity across runs, so that code scanning tracks it rather than opening
+    it anew: the rule, the message, the trace file and the place in it (line and pointer)."""
+    import hashlib
+
+    where = entry["locations"][0]["physicalLocation"] if entry.get("locations") else {}
+    key = json.dumps([entry["ruleId"], entry["message"]["text"], where.get("artifactLocation", {}).get("uri"),
+                      where.get("region", {}).get("startLine"), entry.get("properties", {}).get("pointer")])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _problem_result(problem: ReadProblem | TraceWarning, ids: dict, index: dict, level: str) -> dict:
