@@ -267,3 +267,12 @@ def test_sarif_results_carry_stable_partial_fingerprints(tmp_path):
     prints = [r["partialFingerprints"]["wfcheck/v1"] for r in first]
     assert first and prints == [r["partialFingerprints"]["wfcheck/v1"] for r in again]
     assert len(set(prints)) == len(prints)
+
+
+def test_junit_testcases_have_a_time():
+    import xml.etree.ElementTree as ET
+
+    out = run("trace", SUPPORT, str(EXAMPLES / "traces" / "support"), "--format", "junit").output
+    cases = ET.fromstring(out.encode()).findall("testsuite/testcase")
+    checked = [c for c in cases if c.find("error") is None or c.get("time")]
+    assert checked and all(float(c.get("time")) >= 0 for c in checked)

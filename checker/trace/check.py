@@ -19,6 +19,7 @@ import gc
 import json
 import multiprocessing
 import os
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -69,6 +70,7 @@ class TraceResult:
     problems: tuple[ReadProblem, ...] = ()
     excerpts: tuple[str, ...] = ()
     warnings: tuple[TraceWarning, ...] = ()
+    seconds: float = 0.0      # checking time (JUnit's `time`; left out of JSON, which is timestamp-free)
 
     @property
     def ok(self) -> bool:
@@ -213,11 +215,12 @@ def _resolve(violation: Violation, trace: Trace, at_end: bool) -> tuple[Violatio
 
 def check_trace(monitor: Monitor, trace: Trace) -> TraceResult:
     """Run one trace through `monitor` (reset first) and address its violations."""
+    started = time.perf_counter()
     violations = check_events(monitor, trace.events)
     found = [_resolve(v, trace, v.at == "end") for v in violations]
     return TraceResult(trace.name, trace.file, trace.format, len(trace.events),
                        tuple(v for v, _ in found), tuple(trace.problems), tuple(t for _, t in found),
-                       tuple(monitor.warnings))
+                       tuple(monitor.warnings), time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- files

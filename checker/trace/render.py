@@ -161,7 +161,7 @@ def render_junit(report: TraceReport) -> str:
         ET.SubElement(props, "property", {"name": name, "value": _xml_text(value)})
     for result in report.results:
         case = ET.SubElement(suite, "testcase", {"name": _xml_text(result.name), "classname": report.workflow,
-                                                 "file": _xml_text(result.file)})
+                                                 "file": _xml_text(result.file), "time": f"{result.seconds:.6f}"})
         if result.violations:
             first = result.violations[0]
             failure = ET.SubElement(case, "failure", {
