@@ -276,3 +276,22 @@ def test_junit_testcases_have_a_time():
     cases = ET.fromstring(out.encode()).findall("testsuite/testcase")
     checked = [c for c in cases if c.find("error") is None or c.get("time")]
     assert checked and all(float(c.get("time")) >= 0 for c in checked)
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif", "github"])
+def test_verify_writes_the_ci_formats(fmt):
+    import xml.etree.ElementTree as ET
+
+    result = run("verify", SUPPORT, "--format", fmt, "-j", "1", "--engine", "explicit")
+    assert result.exit_code == 1, result.output
+    out = result.output
+    if fmt == "junit":
+        suite = ET.fromstring(out.encode()).find("testsuite")
+        assert suite.get("tests") == "10" and suite.get("failures") == "4"
+        assert all(c.get("time") is not None for c in suite.findall("testcase"))
+    elif fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        assert len(results) == 4 and all(r["partialFingerprints"]["wfcheck/v1"] for r in results)
+        assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in results)
+    else:
+        assert sum(line.startswith("::error file=") for line in out.splitlines()) == 4

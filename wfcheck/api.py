@@ -139,6 +139,23 @@ def render_verification(report, path: str, sources: SourceMap | None = None) -> 
     return render_text(report, path, sources)
 
 
+VERIFY_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github")
+
+
+def render_verification_as(report, fmt: str, path: str, sources: SourceMap | None = None) -> str:
+    """A verification report in one of VERIFY_REPORT_FORMATS (text and json as `wfcheck
+    verify` prints them; junit, sarif and github for CI, as `trace` writes them)."""
+    import json
+
+    if fmt == "text":
+        return render_verification(report, path, sources)
+    if fmt == "json":
+        return json.dumps({"file": path, **report.to_json()}, indent=2) + "\n"
+    from wfcheck.checker.verify.ci import FORMATS
+
+    return FORMATS[fmt](report)
+
+
 def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,
                  jobs: int = 1, progress=None):
     """Check recorded runs (trace files or directories) against a workflow -> TraceReport

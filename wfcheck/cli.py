@@ -118,10 +118,7 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
     except KeyError as exc:
         _unknown_property(exc.args[0], result)
         return EXIT_INVALID
-    if fmt == "json":
-        click.echo(json.dumps({"file": path, **report.to_json()}, indent=2))
-    else:
-        click.echo(api.render_verification(report, path, result.sources), nl=False)
+    click.echo(api.render_verification_as(report, fmt, path, result.sources), nl=False)
     return report.exit_code
 
 
@@ -304,7 +301,8 @@ def fmt_cmd(files, check, stdout):
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
               help="Seconds per property.")
 @click.option("--property", "properties", multiple=True, help="Check only this property (repeatable).")
-@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github"]), default="text",
+              show_default=True, help="For people (text), machines (json) or CI (junit, sarif, github).")
 @click.option("--engine", type=click.Choice(["smt", "explicit"]), default="smt", show_default=True,
               help="z3 (proofs for all run lengths) or the explicit-state reference checker.")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
