@@ -281,15 +281,56 @@ def _name_or_string(name: str) -> str:
     return name if _IDENTIFIER.fullmatch(name) and name not in _keywords() else f'"{name}"'
 
 
+_CLAUSE_WORDS = frozenset({"by", "reads", "writes", "sends", "returns", "sink", "needs", "declassify", "endorse",
+                           "when", "on", "{", "and", "or"})
+WIDTH = 128   # like black's `--line-length` (docs/language.md); longer lines wrap, continued with INDENT
+
+
+def wrap(line: str) -> list[str]:
+    """`line` broken at spaces outside strings so that each piece fits WIDTH where it can
+    (a single word longer than that stays whole); continuation lines are indented one step
+    deeper. Whitespace is insignificant outside strings, so the parse does not change."""
+    if len(line) <= WIDTH:
+        return [line]
+    indent = line[:len(line) - len(line.lstrip(" "))]
+    words, word, quoted = [], "", False
+    for char in line[len(indent):]:
+        if char == '"':
+            quoted = not quoted
+        if char == " " and not quoted:
+            words.append(word)
+            word = ""
+        else:
+            word += char
+    words.append(word)
+    # Break only after a comma or before a clause's keyword, so that `name: type` and
+    # `x == 1` stay on one line.
+    chunks = [words[0]]
+    for word in words[1:]:
+        if chunks[-1].endswith(",") or word in _CLAUSE_WORDS:
+            chunks.append(word)
+        else:
+            chunks[-1] += " " + word
+    words = chunks
+    lines, current = [], indent + words[0]
+    for word in words[1:]:
+        if len(current) + 1 + len(word) > WIDTH:
+            lines.append(current)
+            current = indent + INDENT + word
+        else:
+            current += " " + word
+    return lines + [current]
+
+
 def format_workflow(wf: ast.Workflow) -> str:
-    """The whole file, ending in exactly one newline."""
+    """The whole file, ending in exactly one newline; lines wrap at WIDTH."""
     lines: list[str] = []
     previous: ast.Decl | None = None
     for d in wf.decls:
         if previous is not None and (d.comments or type(d) is not type(previous)):
             lines.append("")
         lines.extend(d.comments)
-        lines.append(format_decl(d))
+        lines.extend(piece for decl_line in format_decl(d).split("\n") for piece in wrap(decl_line))
         previous = d
     if wf.trailing_comments:
         if lines:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 from .span import NO_SPAN, Span, spans_field
 
 
@@ -57,6 +55,8 @@ class LatticeError(Exception):
 
 def _bound(order: nx.DiGraph, a: str, b: str, upward: bool) -> str | None:
     """The least upper (or greatest lower) bound of a and b, or None if there is no unique one."""
+    import networkx as nx
+
     reach = nx.descendants if upward else nx.ancestors
     common = ({a} | reach(order, a)) & ({b} | reach(order, b))
     if not common:
@@ -71,6 +71,8 @@ def _bound(order: nx.DiGraph, a: str, b: str, upward: bool) -> str | None:
 
 def build_lattice(dimension: str, chains: list[tuple[str, ...]], spans: dict[str, Span]) -> Lattice:
     """Build a lattice from chains written lowest first. Raises LatticeError."""
+    import networkx as nx  # here, not at module level: start-up time (issue 17)
+
     order = nx.DiGraph()
     for chain in chains:
         order.add_nodes_from(chain)

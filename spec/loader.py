@@ -18,16 +18,29 @@ class Loaded:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def _read(path: str, at: Span | None) -> tuple[str | None, Diagnostic | None]:
+def read_source(path: str, at: Span | None = None) -> tuple[str | None, Diagnostic | None]:
+    """The text of a `.wf` file, or a WF407 diagnostic: a missing file, an OS error in words
+    (not Python's `[Errno 2]`), or the line and column of the first byte that is not UTF-8.
+    `at`: where the file is imported, if it is."""
+    whole = at or Span(path, 0, 0, 0, 0)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read(), None
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
-        return None, error("WF407", f"cannot find `{path}`", at or Span(path, 0, 0, 0, 0),
+        return None, error("WF407", f"cannot find `{path}`", whole,
                            "check the path; imports are relative to the importing file")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, error("WF407", f"cannot read `{path}`: {exc}", at or Span(path, 0, 0, 0, 0),
+    except OSError as exc:
+        return None, error("WF407", f"cannot read `{path}`: {exc.strerror or exc}", whole,
                            "the file must be readable UTF-8 text")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+        return None, error("WF407", f"`{path}` is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
+                           Span(path, line, column, line, column + 1),
+                           "save the file as UTF-8 (the only encoding `.wf` files may have)")
 
 
 def load_text(text: str, file: str = "<input>") -> Loaded:
@@ -55,7 +68,7 @@ def _load(root: str, root_text: str | None) -> Loaded:
             return
         seen.add(key)
         if text is None:
-            text, problem = _read(path, at)
+            text, problem = read_source(path, at)
             if problem is not None:
                 diagnostics.append(problem)
                 return

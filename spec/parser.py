@@ -66,6 +66,11 @@ SYNTAX_EXAMPLES: dict[str, list[str]] = {
     "a field with two levels puts them in parentheses: `{ description: (internal, untrusted) }`": [
         "tool t() returns { a: secret, untrusted }",
     ],
+    "a comparison has exactly two operands: write `0 < x and x < 3`, not `0 < x < 3`": [
+        "property p: always 0 < x < 3",
+        "tool t() when 0 < x < 3",
+        "a -> b on t when x == y == z",
+    ],
     "use `==` to compare": [
         "property p: always x = 1",
         "tool t() when x = 1",
@@ -149,6 +154,9 @@ def _syntax_diagnostic(text: str, file: str, exc: UnexpectedInput, hint: str | N
     span = Span(file, line, column, line, column + width)
     if isinstance(exc, UnexpectedCharacters):
         char = text[offset] if offset < len(text) else ""
+        if char == '"':   # a string ends on its line: `"` with no closing `"` before the newline
+            return error("WF001", "unterminated string", span,
+                         hint or 'close the string with `"` on the same line (strings cannot span lines)')
         return error("WF001", f"unexpected character `{char}`", span,
                      hint or "names are letters, digits and `_`; comments start with `#`")
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):

@@ -174,8 +174,8 @@ def test_reading_problem_inside_a_checked_trace_is_exit_2(shop):
     # a call whose result never comes: the trace is checked, but not shown to be complete
     (shop / "cut.jsonl").write_text(jsonl(call("a", "send_email", None, to="x", body="hi")))
     result = run("shop.wf", "cut.jsonl")
-    assert "PASS  cut.jsonl#a  (1 event, 0 violations)" in result.output
-    assert "warning[WF806]" in result.output
+    assert "INCOMPLETE  cut.jsonl#a  (1 event, 0 violations)" in result.output
+    assert "error[WF806]" in result.output
     assert result.exit_code == 2
 
 
@@ -397,7 +397,7 @@ def test_exit_code_policy():
     assert code([failing], unreadable) == 1
     assert code([clean], unreadable) == 2
     assert code([clean, partial]) == 2
-    assert code([]) == 0
+    assert code([]) == 2   # no trace checked is never a pass (issue 17)
 
 
 def test_golden_text(golden, monkeypatch):

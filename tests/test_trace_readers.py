@@ -533,7 +533,8 @@ def test_truncated_and_empty_json(tmp_path):
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe{\x00")
     (problem,) = read(tmp_path / "bin.json")
     assert problem.code == "WF801"
-    assert read(write(tmp_path, "empty.jsonl", "")) == []
+    (problem,) = read(write(tmp_path, "empty.jsonl", ""))   # no data is an error, as for `.json` (issue 17)
+    assert problem.code == "WF802" and problem.message.startswith("the file is empty")
 
 
 def test_json_file_holding_json_lines(tmp_path):

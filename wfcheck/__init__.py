@@ -12,9 +12,20 @@ if _util.find_spec("wfcheck.spec") is None:  # the source folder `wfcheck/` with
                       "lean_export/ folders and are mapped at install time; run `pip install -e .` in the "
                       "checkout, or import an installed wfcheck from another directory")
 
-from .api import (CheckResult, ExportError, Formatted, InvalidWorkflow, LeanExport, MineResult, check_file,
-                  check_text, check_traces, export_lean, export_promela, format_file, graph, load_model, mine,
-                  render_diagnostic, render_traces, render_verification, structural_findings, verify)
+_API_NAMES = ("CheckResult", "ExportError", "Formatted", "InvalidWorkflow", "LeanExport", "MineResult", "check_file",
+              "check_text", "check_traces", "export_lean", "export_promela", "format_file", "graph", "load_model", "mine",
+              "render_diagnostic", "render_traces", "render_verification", "structural_findings", "verify")
+
+
+def __getattr__(name: str):
+    """The API's names, imported on first use so that `import wfcheck.cli` stays fast."""
+    if name in _API_NAMES:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 from .spec.version import __version__
 
 __all__ = ["CheckResult", "ExportError", "Formatted", "InvalidWorkflow", "LeanExport", "MineResult", "check_file",

@@ -3,13 +3,49 @@ arguments, prints and picks exit codes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wfcheck.spec.diagnostics import Diagnostic, SourceMap, error
-from wfcheck.spec.frontend import CheckResult, InvalidWorkflow, check_file, check_text, load_model
-from wfcheck.spec.model import Model
 from wfcheck.spec.span import Span
 from wfcheck.spec.version import __version__
-from wfcheck.lean_export import ExportError
+
+if TYPE_CHECKING:
+    from wfcheck.spec.frontend import CheckResult
+    from wfcheck.spec.model import Model
+
+# The front end pulls in lark, networkx and every pass; `wfcheck --help` needs none of it, so
+# these names are imported on first use (PEP 562), which keeps start-up fast (issue 17).
+_LAZY = {"CheckResult": "wfcheck.spec.frontend", "InvalidWorkflow": "wfcheck.spec.frontend",
+         "Model": "wfcheck.spec.model", "ExportError": "wfcheck.lean_export"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def check_file(path: str) -> CheckResult:
+    """Parse, resolve imports and validate one `.wf` file -> CheckResult."""
+    from wfcheck.spec.frontend import check_file as check
+
+    return check(path)
+
+
+def check_text(text: str, path: str = "<input>") -> CheckResult:
+    """As `check_file`, for text in memory (`path` names it in diagnostics)."""
+    from wfcheck.spec.frontend import check_text as check
+
+    return check(text, path)
+
+
+def load_model(target: str | Model) -> Model:
+    """The Model of a path (checked; raises InvalidWorkflow on errors), or a Model as is."""
+    from wfcheck.spec.frontend import load_model as load
+
+    return load(target)
 
 
 def render_diagnostic(diag: Diagnostic, sources: SourceMap) -> str:
@@ -72,15 +108,13 @@ class Formatted:
 def format_file(path: str) -> Formatted:
     """The canonical layout of one file (syntax errors are returned, nothing is written)."""
     from wfcheck.spec.fmt import format_workflow
+    from wfcheck.spec.loader import read_source
     from wfcheck.spec.parser import parse_text
 
     sources = SourceMap()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            original = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        diag = error("WF407", f"cannot read `{path}`: {exc}", Span(path, 0, 0, 0, 0))
-        return Formatted(path, "", "", (diag,), sources)
+    original, problem = read_source(path)
+    if original is None:
+        return Formatted(path, "", "", (problem,), sources)
     sources.add(path, original)
     workflow, diagnostics = parse_text(original, path)
     if diagnostics:
@@ -104,6 +138,26 @@ def render_verification(report, path: str, sources: SourceMap | None = None) -> 
     from wfcheck.checker.verify.render import render_text
 
     return render_text(report, path, sources)
+
+
+VERIFY_REPORT_FORMATS = ("text", "json", "junit", "sarif", "github", "html")
+
+
+def render_verification_as(report, fmt: str, path: str, sources: SourceMap | None = None) -> str:
+    """A verification report in one of VERIFY_REPORT_FORMATS (text and json as `wfcheck
+    verify` prints them; junit, sarif and github for CI, as `trace` writes them; html, one
+    self-contained page with the state diagram)."""
+    import json
+
+    if fmt == "text":
+        return render_verification(report, path, sources)
+    if fmt == "json":
+        return json.dumps({"file": path, **report.to_json()}, indent=2) + "\n"
+    if fmt == "html":
+        return render_verification_html(report, path)
+    from wfcheck.checker.verify.ci import FORMATS
+
+    return FORMATS[fmt](report)
 
 
 def check_traces(spec: str | Model, paths, precision: str | None = None, input_format: str | None = None,
@@ -196,7 +250,8 @@ def render_traces(report, fmt: str = "text") -> str:
 @dataclass(frozen=True)
 class LeanExport:
     """What `export_lean` wrote: the directory, the files in it, the verification report
-    the proofs follow, and trace files' reading problems (each a ReadProblem)."""
+    the proofs follow, and trace files' reading problems (each a ReadProblem; when there are
+    any, nothing is written and `files` is empty)."""
     directory: str
     files: tuple[str, ...]
     report: object
@@ -218,7 +273,7 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
 
     model = load_model(target)
     if source is None:
-        if isinstance(target, Model):
+        if not isinstance(target, str):  # a Model
             source = f"workflow `{model.name}`"
         else:
             source = os.path.relpath(target) if os.path.isabs(target) else os.path.normpath(target)
@@ -228,11 +283,19 @@ def export_lean(target: str | Model, output_dir: str, *, engine: str = "smt", bo
     trace_inputs, problems, trace_source = (), (), None
     if traces:
         trace_inputs, problems = _lean_traces(model, traces, trace_format)
+        if problems or not trace_inputs:   # as `trace`: input read in part (or not at all) is invalid
+            return LeanExport(output_dir, (), report, problems or (_no_trace(traces),))
         trace_source = ", ".join(t.replace(os.sep, "/") for t in traces)
     files = render_project(report.system, verdicts, source, __version__,
                            DEFAULT_MAX_CONFIGS if max_configs is None else max_configs,
                            trace_inputs, trace_source)
     return LeanExport(output_dir, tuple(write_project(files, output_dir)), report, problems)
+
+
+def _no_trace(paths):
+    from wfcheck.checker.trace.readers.events import Location, ReadProblem
+
+    return ReadProblem("WF801", "no trace in " + ", ".join(f"`{p}`" for p in paths), Location(paths[0], 0))
 
 
 def _lean_verdict(result):
@@ -303,6 +366,8 @@ def _catalog_model(path: str) -> Model:
     as if imported by a one-state workflow). Raises InvalidWorkflow with the file's own
     diagnostics."""
     import os
+
+    from wfcheck.spec.frontend import InvalidWorkflow
 
     result = check_file(path)
     if result.ok:
@@ -391,6 +456,7 @@ def repair(path: str, properties: list[str] | None = None, *, allow_unreachable:
     repair`) -> tuple of checker.repair PropertyRepairs. Raises InvalidWorkflow, and
     KeyError for an unknown property."""
     from wfcheck.checker.repair.search import repair_text
+    from wfcheck.spec.frontend import InvalidWorkflow
 
     result = check_file(path)
     if not result.ok:

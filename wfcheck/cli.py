@@ -11,12 +11,15 @@ import json
 import os
 import sys
 import traceback
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from wfcheck import api
-from wfcheck.api import CheckResult, check_file
+from wfcheck.api import check_file
+
+if TYPE_CHECKING:
+    from wfcheck.api import CheckResult
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
@@ -115,12 +118,7 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
     except KeyError as exc:
         _unknown_property(exc.args[0], result)
         return EXIT_INVALID
-    if fmt == "json":
-        _write(json.dumps({"file": path, **report.to_json()}, indent=2) + "\n", output)
-    elif fmt == "html":
-        _write(api.render_verification_html(report, path), output)
-    else:
-        _write(api.render_verification(report, path, result.sources), output)
+    _write(api.render_verification_as(report, fmt, path, result.sources), output)
     return report.exit_code
 
 
@@ -250,8 +248,8 @@ def _run_trace_cluster(result: CheckResult, traces, fmt, precision, input_format
 
 def run_export(path: str, fmt: str = "promela", output: str | None = None, prop: str | None = None) -> int:
     """Write the workflow for another model checker: one Promela model per property (SPIN
-    checks one property per run). With several models, stdout gets them one after another
-    and `output` is a directory that gets `PROPERTY.pml` for each."""
+    checks one property per run). Several models need `output`, a directory that gets
+    `PROPERTY.pml` for each (stdout takes one model: pick it with `prop`)."""
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
@@ -263,8 +261,14 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
     if not models:
         click.echo(f"error: workflow `{result.model.name}` has no properties to export", err=True)
         return EXIT_INVALID
-    if len(models) == 1 or output is None or output == "-":
-        _write("\n".join(text for _, text in models), output)
+    if len(models) > 1 and (output is None or output == "-"):   # several models are not one valid file
+        names = ", ".join(f"`{name}`" for name, _ in models)
+        click.echo(f"error: workflow `{result.model.name}` has {len(models)} properties ({names}), one Promela "
+                   "model each\n  = help: write them to a directory with `-o DIR`, or pick one with "
+                   "`--property P`", err=True)
+        return EXIT_INVALID
+    if len(models) == 1 and not (output and os.path.isdir(output)):
+        _write(models[0][1], output)
     else:
         os.makedirs(output, exist_ok=True)
         for name, text in models:
@@ -289,8 +293,11 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
         click.echo(f"internal error: {exc}\n  = help: the checkers disagree with the semantics; this is a bug "
                    "in wfcheck, please report it", err=True)
         return EXIT_INTERNAL
-    for problem in export.problems:
-        click.echo(f"warning[{problem.code}]: {problem.message} ({problem.location})", err=True)
+    if export.problems:   # as `trace`: a trace that cannot be read fails the command
+        for problem in export.problems:
+            click.echo(f"error[{problem.code}]: {problem.message} ({problem.location})", err=True)
+        click.echo(f"error: nothing written to {output}/: the traces could not be read in full", err=True)
+        return EXIT_INVALID
     counts = {s: export.report.count(s) for s in ("proved", "vacuous", "violated", "unknown")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     click.echo(f"wrote {len(export.files)} files to {output}/ (workflow `{result.model.name}`: {summary or 'no properties'}); "
@@ -318,6 +325,10 @@ def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
     def wrapper(**kwargs) -> None:
         try:
             code = fn(**kwargs)
+        except OSError as exc:   # e.g. an output that cannot be written (a directory, no permission, a full disk)
+            where = f" `{exc.filename}`" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            code = EXIT_INVALID
         except Exception as exc:  # noqa: BLE001
             if os.environ.get("WFCHECK_DEBUG"):
                 traceback.print_exc()
@@ -382,8 +393,10 @@ def fmt_cmd(files, check, stdout):
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
               help="Seconds per property.")
 @click.option("--property", "properties", multiple=True, help="Check only this property (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
-              help="For people (text; html: one self-contained page with the state diagram) or machines (json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif", "github", "html"]),
+              default="text", show_default=True,
+              help="For people (text; html: one self-contained page with the state diagram), machines (json) "
+                   "or CI (junit, sarif, github).")
 @click.option("--engine", type=click.Choice(["portfolio", "smt", "explicit"]), default="portfolio",
               show_default=True, help="portfolio: the explicit-state checker where the configurations "
               "fit in memory, z3 where not, both side by side where unsure; or force z3 or the explicit checker.")
@@ -523,6 +536,7 @@ def export_cmd(file, fmt, output, prop):
     \b
     For SPIN: spin -a M.pml && cc -O2 -DSAFETY -o pan pan.c && ./pan
     (`terminates` properties: without -DSAFETY, and ./pan -a). Each model's header says how.
+    Several properties need -o DIR (one PROPERTY.pml each) or --property P.
     Exit 0 written, 2 invalid input (or unknown property), 70 internal error.
     """
     _guarded(run_export)(path=file, fmt=fmt, output=output, prop=prop)
@@ -553,7 +567,8 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
     counterexample; build with `cd OUTPUT && lake build` (see docs/lean.md).
 
     \b
-    Exit codes: 0 written (whatever the verdicts), 2 invalid input, 70 internal error.
+    Exit codes: 0 written (whatever the verdicts), 2 invalid input (also a --trace
+    that cannot be read in full; nothing is written then), 70 internal error.
     """
     _guarded(run_lean)(path=file, output=output, trace=trace, engine=engine, bound=bound, timeout=timeout,
                        max_configs=max_configs, trace_format=trace_format, jobs=jobs)

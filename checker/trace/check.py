@@ -19,9 +19,10 @@ import gc
 import json
 import multiprocessing
 import os
+import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from wfcheck.spec import model as m
@@ -69,6 +70,7 @@ class TraceResult:
     problems: tuple[ReadProblem, ...] = ()
     excerpts: tuple[str, ...] = ()
     warnings: tuple[TraceWarning, ...] = ()
+    seconds: float = field(default=0.0, compare=False)   # checking time: JUnit's `time` (not in the JSON)
 
     @property
     def ok(self) -> bool:
@@ -76,7 +78,9 @@ class TraceResult:
 
     @property
     def status(self) -> str:
-        return "pass" if self.ok else "fail"
+        """`incomplete`: no violation in what could be read, but not all of it could (a
+        partial read is never a pass: issue 17)."""
+        return "fail" if self.violations else "incomplete" if self.problems else "pass"
 
     def to_json(self) -> dict:
         return {"name": self.name, "file": self.file, "format": self.format, "status": self.status,
@@ -99,7 +103,7 @@ class TraceReport:
 
     @property
     def passed(self) -> int:
-        return sum(r.ok for r in self.results)
+        return sum(r.status == "pass" for r in self.results)
 
     @property
     def failed(self) -> int:
@@ -126,7 +130,7 @@ class TraceReport:
     def exit_code(self) -> int:
         if self.violations:
             return 1
-        if self.unreadable or self.incomplete:
+        if self.unreadable or self.incomplete or not self.results:   # no trace checked: never a pass
             return 2
         return 0
 
@@ -211,11 +215,12 @@ def _resolve(violation: Violation, trace: Trace, at_end: bool) -> tuple[Violatio
 
 def check_trace(monitor: Monitor, trace: Trace) -> TraceResult:
     """Run one trace through `monitor` (reset first) and address its violations."""
+    started = time.perf_counter()
     violations = check_events(monitor, trace.events)
     found = [_resolve(v, trace, v.at == "end") for v in violations]
     return TraceResult(trace.name, trace.file, trace.format, len(trace.events),
                        tuple(v for v, _ in found), tuple(trace.problems), tuple(t for _, t in found),
-                       tuple(monitor.warnings))
+                       tuple(monitor.warnings), time.perf_counter() - started)
 
 
 # ---------------------------------------------------------------- files

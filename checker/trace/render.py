@@ -98,7 +98,7 @@ def render_text(report: TraceReport) -> str:
         lines.append(f"{result.status.upper()}  {result.name}  "
                      f"({_plural(result.events, 'event')}, {_plural(len(result.violations), 'violation')})")
         for problem in result.problems:
-            lines.append(f"  {_problem_text(problem, 'warning')} at {_where(problem.location)}")
+            lines.append(f"  {_problem_text(problem)} at {_where(problem.location)}")
         lines.extend(f"  {_warning_text(w)}" for w in result.warnings)
         for i, (violation, excerpt) in enumerate(zip(result.violations, result.excerpts)):
             lines.append(f"  {HEADLINE}:" if i == 0 else "  then:")
@@ -153,7 +153,7 @@ def render_junit(report: TraceReport) -> str:
     a <failure> listing a failing trace's violations, an <error> per unreadable input."""
     rule_texts = {r.name: r.text for r in report.rules}
     tests = len(report.results) + len(report.unreadable)
-    counts = {"tests": str(tests), "failures": str(report.failed), "errors": str(len(report.unreadable))}
+    counts = {"tests": str(tests), "failures": str(report.failed), "errors": str(len(report.unreadable) + sum(r.status == "incomplete" for r in report.results))}
     root = ET.Element("testsuites", {"name": "wfcheck trace", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": report.workflow, **counts, "skipped": "0"})
     props = ET.SubElement(suite, "properties")
@@ -161,7 +161,7 @@ def render_junit(report: TraceReport) -> str:
         ET.SubElement(props, "property", {"name": name, "value": _xml_text(value)})
     for result in report.results:
         case = ET.SubElement(suite, "testcase", {"name": _xml_text(result.name), "classname": report.workflow,
-                                                 "file": _xml_text(result.file)})
+                                                 "file": _xml_text(result.file), "time": f"{result.seconds:.6f}"})
         if result.violations:
             first = result.violations[0]
             failure = ET.SubElement(case, "failure", {
@@ -169,9 +169,11 @@ def render_junit(report: TraceReport) -> str:
                                      f"{first.step}: {first.message}"),
                 "type": first.kind})
             failure.text = _xml_text(_result_detail(result, rule_texts))
-        if result.problems:
-            err = ET.SubElement(case, "system-err")
-            err.text = _xml_text("\n".join(f"{_problem_text(p, 'warning')} at {p.location}" for p in result.problems))
+        if result.problems:   # read in part: an error of the test case, not a pass
+            first = result.problems[0]
+            err = ET.SubElement(case, "system-err") if result.violations else ET.SubElement(
+                case, "error", {"message": _xml_text(f"read in part: {first.message}"), "type": first.code})
+            err.text = _xml_text("\n".join(f"{_problem_text(p)} at {p.location}" for p in result.problems))
         if result.warnings:
             out = ET.SubElement(case, "system-out")
             out.text = _xml_text("\n".join(_warning_text(w) for w in result.warnings))
@@ -292,7 +294,7 @@ def render_sarif(report: TraceReport) -> str:
                     {"location": _trace_location(link.location, _link_text(link))} for link in located]}]}]
             results.append(entry)
         for problem in result.problems:
-            results.append(_problem_result(problem, problem_ids, index, "warning"))
+            results.append(_problem_result(problem, problem_ids, index, "error"))
         for warning in result.warnings:
             entry = _problem_result(warning, problem_ids, index, "warning")
             entry["properties"].update(trace=result.name, step=warning.step)
@@ -300,12 +302,25 @@ def render_sarif(report: TraceReport) -> str:
     for problem in report.unreadable:
         results.append(_problem_result(problem, problem_ids, index, "error"))
 
+    for entry in results:
+        entry["partialFingerprints"] = {"wfcheck/v1": _fingerprint(entry)}
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "wfcheck", "version": __version__, "semanticVersion": __version__,
                             "rules": rules}},
         "properties": {"spec": _uri(report.spec), "workflow": report.workflow, "precision": report.precision},
         "results": results}]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _fingerprint(entry: dict) -> str:
+    """A result's identity across runs, so that code scanning tracks it rather than opening
+    it anew: the rule, the message, the trace file and the place in it (line and pointer)."""
+    import hashlib
+
+    where = entry["locations"][0]["physicalLocation"] if entry.get("locations") else {}
+    key = json.dumps([entry["ruleId"], entry["message"]["text"], where.get("artifactLocation", {}).get("uri"),
+                      where.get("region", {}).get("startLine"), entry.get("properties", {}).get("pointer")])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _problem_result(problem: ReadProblem | TraceWarning, ids: dict, index: dict, level: str) -> dict:
@@ -353,7 +368,7 @@ def render_github(report: TraceReport) -> str:
             body.extend(f"← {_link_text(link)}" for link in violation.chain)
             lines.append(_command("error", violation.location.file, violation.location.line, title, "\n".join(body)))
         for problem in result.problems:
-            lines.append(_command("warning", problem.location.file, problem.location.line,
+            lines.append(_command("error", problem.location.file, problem.location.line,
                                   f"wfcheck: {problem.code}", problem.message))
         for warning in result.warnings:
             lines.append(_command("warning", warning.location.file, warning.location.line,

@@ -16,7 +16,8 @@ def render_text(report: Report, path: str, sources=None) -> str:
     """The report for a terminal; `sources` (a SourceMap) lets it quote each property."""
     model = report.model
     counts = ", ".join(f"{report.count(s)} {s}" for s in (PROVED, VIOLATED, VACUOUS, UNKNOWN) if report.count(s))
-    lines = [f"{path}: workflow `{model.name}`, {len(report.results)} properties: {counts} "
+    n_props = len(report.results)
+    lines = [f"{path}: workflow `{model.name}`, {n_props} propert{'y' if n_props == 1 else 'ies'}: {counts} "
              f"({report.seconds:.2f}s, {report.engine})"]
     width = max((len(r.name) for r in report.results), default=0)
     for result in report.results:
@@ -31,8 +32,10 @@ def render_text(report: Report, path: str, sources=None) -> str:
             if result.reason:
                 head += f" ({result.reason})"
         elif result.status == UNKNOWN:
-            head += f": {result.reason or 'undecided'}" + (f" (no violation up to {result.bound} steps)"
-                                                         if result.bound is not None else "")
+            reason = result.reason or "undecided"
+            if result.bound is not None and "steps" not in reason:   # say the depth once, not twice
+                reason += f"; no violation up to {result.bound} steps"
+            head += f": {reason}"
         elif result.status == VACUOUS:
             head += ": the actions it is about can never happen, so it says nothing"
         if report.engine == "portfolio":

@@ -41,8 +41,29 @@ class Report:
             "workflow": self.model.name,
             "engine": self.engine,
             "summary": {s: self.count(s) for s in (PROVED, VIOLATED, VACUOUS, UNKNOWN)},
-            "properties": [r.to_json() for r in self.results],
+            "properties": [self._property_json(r) for r in self.results],
         }
+
+    def _property_json(self, result: PropertyResult) -> dict:
+        """A result that stands alone (issue 17): where the property is declared, and each
+        counterexample step with its transition, agent, action, the values after it and
+        the `.wf` span, beside the bare edge indices."""
+        out = result.to_json()
+        span = self.model.property(result.name).span
+        out.update(file=span.file, line=span.line, column=span.column)
+        run = result.counterexample
+        if run is not None:
+            steps = []
+            for i, index in enumerate(run.edges):
+                edge = self.model.edges[index]
+                after = run.configs[i + 1] if i + 1 < len(run.configs) else None
+                steps.append({"step": i + 1, "edge": index, "from": edge.source, "to": edge.target,
+                              "agent": edge.action.agent, "action": str(edge.action),
+                              "values": dict(after) if after is not None else None,
+                              "violation": run.bad_step and i == len(run.edges) - 1,
+                              "span": {"file": edge.span.file, "line": edge.span.line, "column": edge.span.column}})
+            out["counterexample"]["steps"] = steps
+        return out
 
 
 def verify_model(model: Model, engine: str = "portfolio", bound: int = 50, timeout: float = 10.0,

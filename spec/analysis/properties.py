@@ -6,11 +6,12 @@ from .. import ast
 from .. import model as m
 from ..fmt import format_property_body
 from .actions import check_outcome
-from .diagnose import Sink
+from .diagnose import Sink, suggest
 from .expressions import Typer
 from .names import resolve_agents
 from .scope import Scope
 from .signatures import argument_list
+from .variables import MAX_RANGE_VALUES
 
 
 def declared_properties(decls: tuple[ast.Decl, ...], scope: Scope, typer: Typer,
@@ -46,6 +47,10 @@ def _kinds(body: ast.PropertyBody, scope: Scope, typer: Typer,
         if body.limit < 0:
             sink.error("WF406", f"`at most {body.limit}` is negative", body.span,
                        "use `never` to forbid an action")
+            return None
+        if body.limit >= MAX_RANGE_VALUES:
+            sink.error("WF210", f"`at most {body.limit}` needs a counter of more than {MAX_RANGE_VALUES} values",
+                       body.span, "the checkers count with an enumerated counter; use a smaller limit")
             return None
         pattern = action_pattern(body.actions, body.agents, scope, sink)
         return (m.Count(body.limit, pattern),) if pattern else None
@@ -94,6 +99,16 @@ def _flow_source(ident: ast.Ident, scope: Scope, sink: Sink) -> tuple[str, str |
         return "integ", integ.index(ident.name)
     if ident.name in scope.tools:
         return "tool", ident.name
+    undeclared = [example for lattice, example in ((integ, "labels integrity: trusted > untrusted"),
+                                                  (conf, "labels confidentiality: public < secret"))
+                  if len(lattice.levels) == 1]   # the one default level: no `labels` line
+    declared = tuple(level for lattice in (conf, integ) if len(lattice.levels) > 1 for level in lattice.levels)
+    if undeclared and not suggest(ident.name, declared + tuple(scope.tools)):
+        sink.error("WF101", f"unknown label level or tool `{ident.name}`", ident.span,
+                   f"levels come from a `labels` declaration, and this workflow has none for "
+                   f"{'integrity' if undeclared[0].startswith('labels integrity') else 'confidentiality'}: "
+                   f"declare one, e.g. `{undeclared[0]}`")
+        return None
     sink.unknown("label level or tool", ident.name, ident.span,
                  conf.levels + integ.levels + tuple(scope.tools))
     return None

@@ -20,6 +20,11 @@ class Variables:
     enum_values: dict[str, m.EnumSort]
 
 
+# Every checker enumerates a variable's values (the explicit states, z3's value tables, SPIN
+# and Lean), so a range is capped: beyond this, memory and time grow without use (issue 17).
+MAX_RANGE_VALUES = 10_000
+
+
 def declare_variables(decls: tuple[ast.Decl, ...], names: Names, sink: Sink) -> Variables:
     """Every variable declaration, in order. An initial value that is not a literal of the
     sort is reported and replaced by the sort's first value."""
@@ -42,6 +47,12 @@ def _sort(t: ast.Type, names: Names, enum_values: dict[str, m.EnumSort], sink: S
     if isinstance(t, ast.RangeType):
         if t.low > t.high:
             sink.error("WF203", f"the range `{t.low}..{t.high}` is empty", t.span, "write the smaller bound first")
+        elif t.high - t.low >= MAX_RANGE_VALUES:
+            sink.error("WF210", f"the range `{t.low}..{t.high}` has {t.high - t.low + 1} values, more than the "
+                       f"{MAX_RANGE_VALUES} a variable may take", t.span,
+                       "the checkers enumerate every value; model the quantity with a smaller range "
+                       "(or an enum of the cases that matter)")
+            return m.IntSort(t.low, t.low)
         return m.IntSort(t.low, max(t.low, t.high))
     members = tuple(v.name for v in t.values)
     sort = m.EnumSort(members)

@@ -89,7 +89,18 @@ def read_file(file: str, input_format: str | None = None, opener=open) -> Iterat
     """The traces of one file: `.jsonl`/`.ndjson` line by line, anything else as one JSON
     document (or line by line, when it turns out to hold several). `opener(file, "rb")`
     opens it (an fsspec file system's `open` for a URL)."""
-    return _capped(_read_file(file, input_format, opener), file)
+    return _capped(_not_empty(_read_file(file, input_format, opener), file), file)
+
+
+def _not_empty(items: Iterator[Trace | ReadProblem], file: str) -> Iterator[Trace | ReadProblem]:
+    """The items, or WF802 when a file gives none (an empty or blank `.jsonl`): checking no
+    data must never pass (issue 17)."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield ReadProblem("WF802", "the file is empty: no trace in it", Location(file, 1))
 
 
 def _read_file(file: str, input_format: str | None, opener) -> Iterator[Trace | ReadProblem]:
@@ -238,6 +249,10 @@ def read_document(doc, name: str, file: str, locate: Locator, input_format: str 
         if type(first) is dict and "trace" in first and "events" not in first \
                 and input_format in (None, "native"):
             yield from native.read_event_list(doc, file, locate)
+            return
+        if not any(type(item) is dict for item in doc):
+            yield ReadProblem("WF803", f"unrecognized trace (a list with no object in it; the first item is {_describe(first)}): "
+                              f"{_ACCEPTED}", locate(""))
             return
         if not _is_message(first):
             for k, item in enumerate(doc):

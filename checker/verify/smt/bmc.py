@@ -62,7 +62,7 @@ class Bmc:
         enc = self.enc
         if k == 0:
             return {enc.terms.values.state_index[enc.terms.system.model.initial]}
-        return {enc.targets[n] for n in self.allowed[k - 1]}
+        return {enc.targets[n] for n in self.allowed[min(k - 1, len(self.allowed) - 1)]}
 
     def _query(self, condition, budget: Budget):
         """Ask for `condition` under an assumption literal, retired afterwards, so that

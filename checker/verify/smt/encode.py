@@ -261,10 +261,14 @@ class Encoding:
 
     def reachable_sources(self, depth: int) -> list[list[int]]:
         """Per depth 0..depth, the choices whose source the control flow (guards ignored)
-        can reach in at most that many steps."""
+        can reach in at most that many steps. The list stops once it stops growing (at most
+        one entry per control state): depths past its end have its last entry, so memory does
+        not grow with `depth` (issue 17: `--bound 10000000` allocated gigabytes)."""
         out, seen = [], {self.terms.values.state_index[self.terms.system.model.initial]}
         for _ in range(depth + 1):
             allowed = [n for n, src in enumerate(self.sources) if src in seen]
+            if out and allowed == out[-1]:
+                break
             out.append(allowed)
             seen = seen | {self.targets[n] for n in allowed}
         return out

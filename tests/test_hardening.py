@@ -1,0 +1,297 @@
+"""Regression tests for issue 17: no internal error on any input, self-contained outputs,
+fast start-up. Each test fails on the code before its fix."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wfcheck.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+# ---------------------------------------------------------------- start-up
+
+
+def test_cli_import_loads_no_heavy_module():
+    """`wfcheck --help` must not pay for the front end, lark, networkx or z3."""
+    code = ("import sys, wfcheck.cli; heavy = [m for m in ('networkx', 'z3', 'lark', 'wfcheck.spec.frontend', "
+            "'wfcheck.lean_export') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
+
+
+def test_lazy_api_names_still_resolve():
+    import wfcheck
+    from wfcheck import api
+
+    assert wfcheck.CheckResult is api.CheckResult
+    assert issubclass(api.InvalidWorkflow, Exception)
+    assert api.Model.__name__ == "Model"
+    with pytest.raises(AttributeError):
+        api.no_such_name  # noqa: B018
+
+
+# ---------------------------------------------------------------- 1. large numbers
+
+BIG = """workflow big
+agent a
+var n: 0..100000000000000000000 = 0
+tool t() by a
+state x initial final
+x -> x on t { n = n + 1 }
+property cap: at most 99999999999999999999999 t
+"""
+
+
+def test_huge_range_and_count_are_located_errors(tmp_path):
+    path = tmp_path / "big.wf"
+    path.write_text(BIG)
+    for command in (("check",), ("verify", "--timeout", "2", "-j", "1")):
+        result = run(*command, str(path))
+        assert result.exit_code == 2, result.output
+        assert "error[WF210]: the range `0..100000000000000000000`" in result.output
+        assert "big.wf:3:8" in result.output
+        assert "error[WF210]: `at most 99999999999999999999999`" in result.output
+        assert "internal error" not in result.output
+
+
+# ---------------------------------------------------------------- 2. a huge --bound
+
+
+def test_huge_bound_costs_nothing_before_the_search():
+    """`reachable_sources(bound)` used to allocate per step: 33 s and 2 GB at 10^7, a
+    MemoryError at 10^9. The proof found at the default bound must stand."""
+    import time
+
+    started = time.perf_counter()
+    result = run("verify", "--bound", "1000000000", str(EXAMPLES / "support.wf"), "--property", "refund_cap",
+                 "-j", "1", "--timeout", "20")
+    assert result.exit_code == 0, result.output
+    assert "1 property: 1 proved" in result.output
+    assert time.perf_counter() - started < 20
+
+
+def test_unknown_verdict_states_the_depth_once():
+    from wfcheck.checker.verify.render import render_text
+    from wfcheck.checker.verify.result import UNKNOWN
+    from wfcheck.checker.verify.run import Report
+
+    from wfcheck import api
+
+    report = api.verify(str(EXAMPLES / "support.wf"), "explicit", properties=["refund_cap"])
+    result = report.results[0]
+    fields = {f: getattr(result, f) for f in result.__dataclass_fields__}
+    fields.update(status=UNKNOWN, reason="no violation within 50 steps, and no proof (timeout)", bound=50)
+    unknown = type(result)(**fields)
+    text = render_text(Report(report.model, report.system, (unknown,), "smt", 1.0), "support.wf")
+    assert text.splitlines()[1].endswith("unknown: no violation within 50 steps, and no proof (timeout)")
+
+
+# ---------------------------------------------------------------- 3.-6. traces, lean, export
+
+SUPPORT = str(EXAMPLES / "support.wf")
+
+
+def test_empty_jsonl_and_folder_of_them_never_pass(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "a.jsonl").write_text("\n\n")
+    for target in ("empty.jsonl", "runs"):
+        result = run("trace", SUPPORT, str(tmp_path / target))
+        assert result.exit_code == 2, result.output
+        assert "error[WF802]: the file is empty: no trace in it" in result.output
+
+
+def test_list_of_non_objects_is_one_located_error(tmp_path):
+    (tmp_path / "list.json").write_text("[1, 2, 3]")
+    result = run("trace", SUPPORT, str(tmp_path / "list.json"), "--format", "json")
+    assert result.exit_code == 2
+    data = json.loads(result.output)
+    assert data["summary"]["traces"] == 1
+    (problem,) = data["unreadable"]
+    assert problem["code"] == "WF803" and "no object in it" in problem["message"]
+
+
+def test_trace_read_in_part_is_an_error_in_every_format(tmp_path):
+    # a call whose result never comes: checked, but not shown complete (WF806)
+    (tmp_path / "w.wf").write_text("workflow w\nagent a\ntool t(q) by a\nstate s initial final\ns -> s on t\n")
+    (tmp_path / "cut.jsonl").write_text(json.dumps({"trace": "cut", "type": "tool_call", "tool": "t",
+                                                    "arguments": {"q": "x"}}) + "\n")
+    spec, path = str(tmp_path / "w.wf"), str(tmp_path / "cut.jsonl")
+    text = run("trace", spec, path)
+    assert text.exit_code == 2
+    assert "INCOMPLETE  " in text.output and "PASS" not in text.output and "error[WF806]" in text.output
+    data = json.loads(run("trace", spec, path, "--format", "json").output)
+    assert [t["status"] for t in data["traces"]] == ["incomplete"]
+    junit = run("trace", spec, path, "--format", "junit").output
+    assert '<error message="read in part: ' in junit and 'errors="1"' in junit
+    sarif = json.loads(run("trace", spec, path, "--format", "sarif").output)
+    assert [r["level"] for r in sarif["runs"][0]["results"]] == ["error"]
+    assert run("trace", spec, path, "--format", "github").output.startswith("::error ")
+
+
+def test_lean_with_an_unreadable_trace_fails_and_writes_nothing(tmp_path):
+    (tmp_path / "bad.json").write_text("{bad")
+    out = tmp_path / "lean"
+    result = run("lean", SUPPORT, "-o", str(out), "--trace", str(tmp_path / "bad.json"), "-j", "1",
+                 "--engine", "explicit")
+    assert result.exit_code == 2, result.output
+    assert "error[WF802]" in result.output and "warning[" not in result.output
+    assert not out.exists()
+
+
+def test_export_of_several_models_needs_a_directory_or_a_property(tmp_path):
+    result = run("export", SUPPORT)
+    assert result.exit_code == 2
+    assert "`-o DIR`" in result.output and "/* Generated" not in result.output
+    one = run("export", SUPPORT, "--property", "refund_cap")
+    assert one.exit_code == 0 and one.output.count("/* Generated by wfcheck") == 1
+    many = run("export", SUPPORT, "-o", str(tmp_path / "pml"))
+    assert many.exit_code == 0 and len(list((tmp_path / "pml").glob("*.pml"))) == 10
+
+
+def test_export_of_one_model_into_an_existing_directory(tmp_path):
+    (tmp_path / "one.wf").write_text("workflow w\nagent a\ntool t() by a\nstate s initial final\ns -> s on t\n"
+                                     "property p: never t\n")
+    (tmp_path / "out").mkdir()
+    result = run("export", str(tmp_path / "one.wf"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output     # was IsADirectoryError, exit 70 (found by the fuzzer)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["p.pml"]
+
+
+def test_an_output_that_cannot_be_written_is_exit_2(tmp_path):
+    result = run("graph", SUPPORT, "-o", str(tmp_path / "missing" / "g.dot"))
+    assert result.exit_code == 2 and "internal error" not in result.output
+    assert result.output.startswith("error: No such file or directory `")
+
+
+# ---------------------------------------------------------------- rough edges: reading sources
+
+
+def test_non_utf8_source_is_located_at_the_bad_byte(tmp_path):
+    (tmp_path / "latin.wf").write_bytes(b"workflow x\nagent a\n# caf\xe9\n")
+    for command in ("check", "fmt"):
+        result = run(command, str(tmp_path / "latin.wf"))
+        assert result.exit_code == 2
+        assert "error[WF407]: `" in result.output and "is not UTF-8 text: byte 0xe9" in result.output
+        assert "latin.wf:3:6" in result.output and "codec" not in result.output
+
+
+def test_fmt_of_a_missing_file_says_so_in_words(tmp_path):
+    result = run("fmt", str(tmp_path / "nope.wf"))
+    assert result.exit_code == 2
+    assert "error[WF407]: cannot find" in result.output and "Errno" not in result.output
+
+
+# ---------------------------------------------------------------- rough edges: messages
+
+
+def _check_text(tmp_path, text: str):
+    (tmp_path / "w.wf").write_text(text)
+    return run("check", str(tmp_path / "w.wf"))
+
+
+def test_unterminated_string_is_named(tmp_path):
+    result = _check_text(tmp_path, 'workflow x\nimport "abc\nagent a\n')
+    assert "error[WF001]: unterminated string" in result.output and "w.wf:2:8" in result.output
+
+
+def test_chained_comparison_gets_the_documented_help(tmp_path):
+    result = _check_text(tmp_path, "workflow w\nagent a\nvar x: 0..5 = 0\ntool t() by a\nstate s initial final\n"
+                                   "s -> s on t\nproperty p: always 0 < x < 3\n")
+    assert "help: a comparison has exactly two operands: write `0 < x and x < 3`" in result.output
+
+
+def test_integrity_level_without_an_integrity_lattice_suggests_declaring_one(tmp_path):
+    result = _check_text(tmp_path, "workflow w\nagent a\ntool t() by a\nstate s initial final\ns -> s on t\n"
+                                   "property q: no untrusted influence on t\n")
+    assert "did you mean `trusted`" not in result.output
+    assert "declare one, e.g. `labels integrity: trusted > untrusted`" in result.output
+
+
+def test_one_property_is_singular():
+    result = run("verify", SUPPORT, "--property", "refund_cap", "-j", "1", "--engine", "explicit")
+    assert "1 property: 1 proved" in result.output and "1 properties" not in result.output
+
+
+def test_verify_json_is_self_contained():
+    result = run("verify", SUPPORT, "--property", "card_not_emailed", "--format", "json", "-j", "1",
+                 "--engine", "explicit")
+    prop = json.loads(result.output)["properties"][0]
+    assert prop["file"].endswith("support.wf") and prop["line"] > 0
+    steps = prop["counterexample"]["steps"]
+    assert [s["step"] for s in steps] == list(range(1, len(steps) + 1))
+    last = steps[-1]
+    assert last["violation"] and last["action"] == "send_email by assistant" and last["agent"] == "assistant"
+    assert last["span"]["file"].endswith("support.wf") and last["span"]["line"] > 0
+    assert steps[0]["values"]["state"] == steps[0]["to"]
+
+
+# ---------------------------------------------------------------- rough edges: fmt
+
+
+def test_every_bundled_workflow_is_canonical():
+    from wfcheck import api
+
+    for path in sorted(EXAMPLES.rglob("*.wf")):
+        formatted = api.format_file(str(path))
+        assert not formatted.diagnostics, path
+        assert formatted.text == formatted.original, f"{path} is not in the canonical layout (run wfcheck fmt)"
+
+
+def test_long_lists_wrap_at_the_documented_width():
+    from wfcheck.spec.fmt import WIDTH, wrap
+
+    line = "s -> s on " + ", ".join(f"tool_number_{i}" for i in range(20))
+    pieces = wrap(line)
+    assert len(pieces) > 1 and all(len(p) <= WIDTH for p in pieces)
+    assert all(p.startswith("  ") for p in pieces[1:]) and " ".join(p.strip() for p in pieces) == line
+    assert wrap('tool t(q: "' + "x" * 120 + ' y") by a') [0].count('"') == 2   # strings are never broken
+
+
+def test_sarif_results_carry_stable_partial_fingerprints(tmp_path):
+    traces = str(EXAMPLES / "traces" / "support")
+    first = json.loads(run("trace", SUPPORT, traces, "--format", "sarif").output)["runs"][0]["results"]
+    again = json.loads(run("trace", SUPPORT, traces, "--format", "sarif").output)["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["wfcheck/v1"] for r in first]
+    assert first and prints == [r["partialFingerprints"]["wfcheck/v1"] for r in again]
+    assert len(set(prints)) == len(prints)
+
+
+def test_junit_testcases_have_a_time():
+    import xml.etree.ElementTree as ET
+
+    out = run("trace", SUPPORT, str(EXAMPLES / "traces" / "support"), "--format", "junit").output
+    cases = ET.fromstring(out.encode()).findall("testsuite/testcase")
+    checked = [c for c in cases if c.find("error") is None or c.get("time")]
+    assert checked and all(float(c.get("time")) >= 0 for c in checked)
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif", "github"])
+def test_verify_writes_the_ci_formats(fmt):
+    import xml.etree.ElementTree as ET
+
+    result = run("verify", SUPPORT, "--format", fmt, "-j", "1", "--engine", "explicit")
+    assert result.exit_code == 1, result.output
+    out = result.output
+    if fmt == "junit":
+        suite = ET.fromstring(out.encode()).find("testsuite")
+        assert suite.get("tests") == "10" and suite.get("failures") == "4"
+        assert all(c.get("time") is not None for c in suite.findall("testcase"))
+    elif fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        assert len(results) == 4 and all(r["partialFingerprints"]["wfcheck/v1"] for r in results)
+        assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in results)
+    else:
+        assert sum(line.startswith("::error file=") for line in out.splitlines()) == 4
