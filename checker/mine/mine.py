@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from wfcheck.checker.trace.mapping import ActionResolver
 from wfcheck.checker.trace.readers.events import Trace
 from wfcheck.spec import ast
-from wfcheck.spec.fmt import INDENT, format_decl
+from wfcheck.spec.fmt import INDENT, format_decl, wrap
 from wfcheck.spec.loader import Loaded
 from wfcheck.spec.model import Model
 
@@ -223,7 +223,7 @@ class _Layout:
         if self.previous is not None and (comments or kind is not self.previous):
             self.lines.append("")
         self.lines.extend(comments)
-        self.lines.append(text)
+        self.lines.extend(piece for line in text.split("\n") for piece in wrap(line))
         self.previous = kind
 
     def text(self) -> str:
