@@ -27,6 +27,7 @@ import asyncio
 import gc
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -78,7 +79,7 @@ def pct(values, p):
     return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else float("nan")
 
 
-async def load(port: int, all_runs, sessions: int, seconds: float, max_events: int):
+async def load(port: int, all_runs, sessions: int, seconds: float, max_events: int, think: float = 0.0):
     import httpx
 
     client_ms, server_ms = [], []
@@ -90,12 +91,16 @@ async def load(port: int, all_runs, sessions: int, seconds: float, max_events: i
         async def worker(k: int):
             http = clients[k]
             i = k
+            if think:   # sessions start spread over one think time, as agents do
+                await asyncio.sleep(random.uniform(0, think))
             while time.monotonic() < deadline and counts["events"] < max_events:
                 suite, records, _ = all_runs[i % len(all_runs)]
                 i += sessions
                 sid = (await http.post("/sessions", json={"spec": suite})).json()["id"]
                 counts["requests"] += 1
                 for r in records:
+                    if think:   # the agent's own time between events (its model call)
+                        await asyncio.sleep(think)
                     if time.monotonic() >= deadline:
                         break
                     if r["type"] == "tool_call":
@@ -126,7 +131,7 @@ async def load(port: int, all_runs, sessions: int, seconds: float, max_events: i
     return wall, counts, client_ms, server_ms
 
 
-def http_rows(all_runs, sessions, seconds, max_events):
+def http_rows(all_runs, sessions, seconds, max_events, think=0.0):
     port = free_port()
     specs = [f"{s}={ROOT / 'examples' / 'agentdojo' / (s + '.wf')}" for s in SUITES]
     child = subprocess.Popen([sys.executable, "-m", "wfcheck", "gate", "serve", *specs, "--token", TOKEN,
@@ -142,9 +147,12 @@ def http_rows(all_runs, sessions, seconds, max_events):
                 time.sleep(0.1)
         rss0 = rss_kb(child.pid)
         rows = []
-        for n, secs in ((sessions, seconds), (1, min(seconds, 15))):
-            wall, counts, client_ms, server_ms = asyncio.run(load(port, all_runs, n, secs, max_events))
-            rows.append((n, wall, counts, client_ms, server_ms, rss_kb(child.pid)))
+        runs_of = [(sessions, seconds, 0.0), (1, min(seconds, 15), 0.0)]
+        if think:
+            runs_of.insert(1, (sessions, seconds, think))
+        for n, secs, pause in runs_of:
+            wall, counts, client_ms, server_ms = asyncio.run(load(port, all_runs, n, secs, max_events, pause))
+            rows.append((n, pause, wall, counts, client_ms, server_ms, rss_kb(child.pid)))
         return rss0, rows
     finally:
         child.terminate()
@@ -216,6 +224,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--memory-events", type=int, default=1_000_000)
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="Also run the sessions open-loop: each waits this many seconds before each event "
+                         "(an agent's model call), as live agents do; 0: only the closed-loop rows.")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
     if not (DATA / "index.jsonl").exists():
@@ -224,13 +235,13 @@ def main() -> int:
     all_runs = runs()
     print(f"{len(all_runs)} AgentDojo runs, {sum(len(r[1]) for r in all_runs)} events; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
-    rss0, rows = http_rows(all_runs, args.sessions, args.seconds, args.events)
+    rss0, rows = http_rows(all_runs, args.sessions, args.seconds, args.events, args.think)
     base = baseline(all_runs, 200_000)
-    print("| sessions in flight | wall s | events | requests/s | check p50 ms (client) | check p99 ms (client) "
-          "| check p50 ms (server) | check p99 ms (server) | server RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n, wall, counts, client_ms, server_ms, rss in rows:
-        print(f"| {n} | {wall:.1f} | {counts['events']:,} | {counts['requests'] / wall:,.0f} | "
+    print("| sessions in flight | think s | wall s | events | requests/s | check p50 ms (client) "
+          "| check p99 ms (client) | check p50 ms (server) | check p99 ms (server) | server RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n, pause, wall, counts, client_ms, server_ms, rss in rows:
+        print(f"| {n} | {pause:g} | {wall:.1f} | {counts['events']:,} | {counts['requests'] / wall:,.0f} | "
               f"{pct(client_ms, 50):.2f} | {pct(client_ms, 99):.2f} | {pct(server_ms, 50):.3f} | "
               f"{pct(server_ms, 99):.3f} | {rss0 / 1024:.0f} → {rss / 1024:.0f} |")
     print(f"\nin-process Monitor.check, same runs: p50 {statistics.median(base):.0f} us, "
