@@ -32,6 +32,9 @@ def read_source(path: str, at: Span | None = None) -> tuple[str | None, Diagnost
     except OSError as exc:
         return None, error("WF407", f"cannot read `{path}`: {exc.strerror or exc}", whole,
                            "the file must be readable UTF-8 text")
+    except ValueError:   # a NUL byte in the path: no file can have that name
+        return None, error("WF407", f"cannot find `{path!r}`: a path cannot hold a NUL byte", whole,
+                           "check the path; imports are relative to the importing file")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:

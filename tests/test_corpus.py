@@ -139,6 +139,8 @@ def test_mergeable_ranges_read_as_the_whole_file(tmp_path, lengths, repeat, nois
 
 
 def test_progress_bar_on_a_terminal_only():
+    pytest.importorskip("tqdm")   # the bar is the `cluster` extra's
+
     class Tty(io.StringIO):
         def isatty(self):
             return True

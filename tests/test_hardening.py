@@ -188,6 +188,16 @@ def test_non_utf8_source_is_located_at_the_bad_byte(tmp_path):
         assert "latin.wf:3:6" in result.output and "codec" not in result.output
 
 
+def test_an_import_path_with_a_nul_byte_is_a_located_error(tmp_path):
+    # Found by `bench/fuzz.py --n 10000 --commands export` (open() raises ValueError, not OSError).
+    (tmp_path / "nul.wf").write_bytes(b'workflow x\nimport "cat\x00alog.wf"\nagent a\nstate s initial final\n')
+    for command in (("check",), ("export", "--format", "promela", "-o", str(tmp_path / "out"))):
+        result = run(*command[:1], str(tmp_path / "nul.wf"), *command[1:])
+        assert result.exit_code == 2, result.output
+        assert "error[WF407]: cannot find" in result.output and "NUL byte" in result.output
+        assert "nul.wf:2:1" in result.output and "internal error" not in result.output
+
+
 def test_fmt_of_a_missing_file_says_so_in_words(tmp_path):
     result = run("fmt", str(tmp_path / "nope.wf"))
     assert result.exit_code == 2
