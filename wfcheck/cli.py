@@ -305,14 +305,19 @@ def run_lean(path: str, output: str, trace: tuple[str, ...] = (), engine: str = 
     return EXIT_OK
 
 
+def _needs_extra(what: str, extra: str, exc: ImportError) -> int:
+    """A command whose optional dependencies are absent: say which, and how to install them."""
+    click.echo(f"error: {what} needs the `{extra}` extra ({exc.name} is not installed)\n"
+               f"  = help: pip install 'wfcheck[{extra}]'", err=True)
+    return EXIT_INVALID
+
+
 def run_lsp() -> int:
     """Serve the language server over stdio; without the `lsp` extra, say how to get it."""
     try:
         api.serve_lsp()
     except ImportError as exc:
-        click.echo(f"error: the language server needs the `lsp` extra ({exc.name} is missing)\n"
-                   "  = help: pip install 'wfcheck[lsp]'", err=True)
-        return EXIT_INVALID
+        return _needs_extra("the language server", "lsp", exc)
     return EXIT_OK
 
 
@@ -574,12 +579,6 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
                        max_configs=max_configs, trace_format=trace_format, jobs=jobs)
 
 
-def _needs_gate_extra(exc: ModuleNotFoundError) -> int:
-    click.echo(f"error: `wfcheck gate` needs the `gate` extra ({exc.name} is not installed)\n"
-               "  = help: pip install 'wfcheck[gate]'", err=True)
-    return EXIT_INVALID
-
-
 def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (), audit: str | None = None,
                  timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
     result = _load_ok(spec, "text")
@@ -592,7 +591,7 @@ def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (),
     try:
         api.gate_mcp(result.model, command, url, audit, timeout, agent, fsync)
     except ModuleNotFoundError as exc:
-        return _needs_gate_extra(exc)
+        return _needs_extra("`wfcheck gate`", "gate", exc)
     except ConnectionError as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_INVALID
@@ -615,7 +614,7 @@ def run_gate_serve(specs: tuple[str, ...], tokens: tuple[str, ...], host: str = 
         click.echo(f"wfcheck gate: serving {len(specs)} spec(s) on http://{host}:{port}", err=True)
         api.gate_serve(gate, host, port)
     except ModuleNotFoundError as exc:
-        return _needs_gate_extra(exc)
+        return _needs_extra("`wfcheck gate`", "gate", exc)
     return EXIT_OK
 
 
