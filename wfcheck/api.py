@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wfcheck.spec.diagnostics import Diagnostic, SourceMap, error
-from wfcheck.spec.span import Span
+from wfcheck.spec.diagnostics import Diagnostic, SourceMap
 from wfcheck.spec.version import __version__
 
 if TYPE_CHECKING:
