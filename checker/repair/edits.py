@@ -26,7 +26,7 @@ class Edit:
 
 def apply_all(source: str, edits) -> str:
     """`source` with every edit made (edits do not overlap; inserts at one place keep their order)."""
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    for _, edit in sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[1].end, ie[0]), reverse=True):
         source = edit.apply(source)
     return source
 
@@ -80,9 +80,12 @@ class Clause:
         return f"add `{self.keyword} {self.text}`"
 
 
+ORDER = ("by", "declassify", "endorse", "when", "update")  # as the grammar has a transition's clauses
+
+
 def _clause_end(t: ast.Transition, offsets: Offsets, upto: str) -> int:
     """The offset after the last clause written before clause `upto`."""
-    order = ("by", "declassify", "endorse", "when")
+    order = ORDER
     spans = [a.span for a in t.actions]
     if order.index(upto) > 0:
         spans += [a.span for a in t.agents]
@@ -149,7 +152,7 @@ def _text_of(t: ast.Transition, offsets: Offsets, keep: list[int], clauses) -> s
     spans = [offsets.span(a.span) for a in t.actions]
     first, last = spans[0][0], spans[-1][1]
     edits = []
-    for clause in clauses:
+    for clause in sorted(clauses, key=lambda c: ORDER.index(c.keyword)):
         edit = clause_edit(t, offsets, clause)
         if edit is None:
             return None
@@ -164,8 +167,9 @@ def _text_of(t: ast.Transition, offsets: Offsets, keep: list[int], clauses) -> s
 
 def rewrite(t: ast.Transition, offsets: Offsets, change: Change) -> tuple[Edit, ...] | None:
     """The edits that make `change` to `t`: an action split off a transition that lists it
-    alone is edited in place; a transition left with no action is removed (its whole lines
-    when it has them to itself); split actions go on new lines after its line."""
+    alone is edited in place; split actions go on new transitions after its line (the first
+    in its place when no action stays); a transition left with no action is removed (its
+    whole lines when it has them to itself)."""
     n = len(t.actions)
     split = dict(change.split)
     if n == 1 and split:
@@ -176,7 +180,18 @@ def rewrite(t: ast.Transition, offsets: Offsets, change: Change) -> tuple[Edit, 
     text = offsets.text
     start, end = offsets.span(t.span)
     out = []
-    if not keep:
+    together: dict = {}  # actions split off with the same clauses share a transition
+    for index in sorted(split):
+        together.setdefault(split[index], []).append(index)
+    lines = []
+    for clauses, indices in together.items():
+        new = _text_of(t, offsets, indices, change.whole + clauses)
+        if new is None:
+            return None
+        lines.append(new)
+    if not keep and lines:  # every action moves: the first new transition takes its place
+        out.append(_minimal(text, start, end, lines.pop(0)))
+    elif not keep:
         line_start = text.rfind("\n", 0, start) + 1
         line_end = offsets.line_end(end)
         if text[line_start:start].strip() == "" and text[end:line_end].strip() == "":
@@ -188,15 +203,6 @@ def rewrite(t: ast.Transition, offsets: Offsets, change: Change) -> tuple[Edit, 
         if new is None:
             return None
         out.append(_minimal(text, start, end, new))
-    together: dict = {}  # actions split off with the same clauses share a transition
-    for index in sorted(split):
-        together.setdefault(split[index], []).append(index)
-    lines = []
-    for clauses, indices in together.items():
-        new = _text_of(t, offsets, indices, change.whole + clauses)
-        if new is None:
-            return None
-        lines.append(new)
     if lines:
         where = offsets.line_end(end)
         body = "".join(line + "\n" for line in lines)
