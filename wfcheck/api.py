@@ -450,7 +450,7 @@ def render_diff(report, fmt: str = "text", old_path: str = "old", new_path: str 
 
 
 def repair(path: str, properties: list[str] | None = None, *, allow_unreachable: bool = False,
-           max_candidates: int = 160, timeout: float = 30.0):
+           max_candidates: int = 240, timeout: float = 8.0):
     """Verified repairs of each violated property of the workflow at `path` (`wfcheck
     repair`) -> tuple of checker.repair PropertyRepairs. Raises InvalidWorkflow, and
     KeyError for an unknown property."""

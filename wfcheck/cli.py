@@ -140,7 +140,7 @@ def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text
 
 
 def run_repair(path: str, properties: tuple[str, ...] = (), apply: int | None = None,
-               allow_unreachable: bool = False, max_candidates: int = 160, timeout: float = 30.0) -> int:
+               allow_unreachable: bool = False, max_candidates: int = 240, timeout: float = 8.0) -> int:
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
@@ -710,10 +710,10 @@ def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output, jobs):
 @click.option("--property", "properties", multiple=True, help="Repair only this property (repeatable).")
 @click.option("--apply", type=click.IntRange(1), default=None, help="Write repair N (as numbered) to FILE.")
 @click.option("--allow-unreachable", is_flag=True, help="Accept repairs that make a control state unreachable.")
-@click.option("--max-candidates", type=click.IntRange(1), default=160, show_default=True,
+@click.option("--max-candidates", type=click.IntRange(1), default=240, show_default=True,
               help="Candidate edits tried per property.")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
-              help="Seconds for the whole search.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=8.0, show_default=True,
+              help="Seconds for each property's search (no candidate is started after it).")
 def repair_cmd(file, properties, apply, allow_unreachable, max_candidates, timeout):
     """Propose verified edits that make each violated property hold, keeping every property
     that held and every reachable state, each as a unified diff of FILE.

@@ -32,8 +32,8 @@ from wfcheck.spec import ast
 from wfcheck.spec import model as m
 from wfcheck.spec.system import System
 
-from .edits import (Change, Clause, Edit, Offsets, action_text, declare_variable, narrow_outcomes, rewrite,
-                    same_span, tool_agents)
+from .edits import (Change, Clause, Edit, Offsets, action_text, declare_variable, narrow_outcomes, outcome_update,
+                    rewrite, same_span, tool_agents)
 
 
 @dataclass(frozen=True)
@@ -217,15 +217,41 @@ def _everywhere(source: Source, step: Step) -> list[Candidate]:
     return [c for c in out if c is not None]
 
 
-def _flag(source: Source, kind: str, what: str, variable: str, setters: list[str], target: str,
+def _setting(source: Source, setter: str, assignment: str) -> tuple[dict, tuple[Edit, ...]] | None:
+    """Where `setter` makes `assignment`: a tool outcome (`tool.ok`) in its declaration,
+    any other action on every transition that carries it (None: nowhere in this file)."""
+    changes = _everywhere_changes(source, setter, (Clause("update", assignment),))
+    if changes:
+        return changes, ()
+    tool, _, outcome = setter.partition(".")
+    decl = source.tools.get(tool)
+    found = next((o for o in decl.outcomes if o.name.name == outcome), None) if decl is not None and outcome else None
+    if found is None or not source.carrying(tool):
+        return None
+    return {}, (outcome_update(found, source.offsets, assignment),)
+
+
+def _guarding(source: Source, targets: list[str], guard: str) -> dict:
+    """`when guard` on every transition of every target (a call `tool.ok`: the call of `tool`)."""
+    clause = (Clause("when", guard),)
+    return _merge(*(_everywhere_changes(source, t if source.carrying(t) else t.partition(".")[0], clause)
+                    for t in targets))
+
+
+def _flag(source: Source, kind: str, what: str, variable: str, setters: list[str], targets: list[str],
           guard: str) -> Candidate | None:
-    """A new boolean `variable`, set by every action in `setters`, and `guard` on `target`."""
-    sets = _merge(*(_everywhere_changes(source, s, (Clause("update", f"{variable} = true"),)) for s in setters))
-    if not sets or not source.carrying(target):
+    """A new boolean `variable`, set by every action in `setters`, and `guard` on `targets`."""
+    parts = [_setting(source, s, f"{variable} = true") for s in setters]
+    guarded = _guarding(source, targets, guard)
+    if any(p is None for p in parts) or not guarded:
         return None
     declare = declare_variable(source.workflow, source.offsets, f"var {variable}: bool = false")
-    return _candidate(source, kind, what, _merge(sets, _everywhere_changes(source, target, (Clause("when", guard),))),
-                      (declare,))
+    extra = (declare,) + tuple(e for _, edits in parts for e in edits)
+    return _candidate(source, kind, what, _merge(*(changes for changes, _ in parts), guarded), extra)
+
+
+def _names(texts: list[str]) -> str:
+    return ", ".join(f"`{t}`" for t in texts)
 
 
 def _pattern_texts(pattern: m.ActionPattern) -> list[str]:
@@ -234,33 +260,52 @@ def _pattern_texts(pattern: m.ActionPattern) -> list[str]:
 
 
 def _order(source: Source, prop: m.Property, steps: list[Step]) -> list[Candidate]:
-    """earlier and after: a new flag set by an action, required (or forbidden) on the offending one."""
+    """earlier and after: a new flag set by actions, required (or forbidden) on the offending ones."""
     last = steps[0]
     if last.index is None:
         return []
     target = action_text(last.transition.actions[last.index])
-    required = [t for k in prop.kinds if isinstance(k, m.Order) for t in _pattern_texts(k.earlier)]
+    orders = [k for k in prop.kinds if isinstance(k, m.Order)]
     events = [e.name for e in source.model.events]
     path = list(dict.fromkeys(action_text(s.transition.actions[s.index]) for s in steps[1:] if s.index is not None))
     out = []
-    for setter in dict.fromkeys(required + events + path):
+    for order in orders:  # the property's own: any of its earlier actions, before any of its actions
+        required, targets = _pattern_texts(order.earlier), _pattern_texts(order.pattern)
+        variable = source.fresh("did_" + required[0])
+        out.append(_flag(source, "earlier", f"require an earlier {_names(required)} for {_names(targets)} (a new "
+                         f"variable `{variable}` set by {'them' if len(required) > 1 else 'it'})",
+                         variable, required, targets, variable))
+    for setter in dict.fromkeys(events + path):
         if setter == target:
             continue
-        variable = source.fresh(f"did_{setter.replace('.', '_').replace(' ', '_')}")
+        variable = source.fresh("did_" + setter)
         out.append(_flag(source, "earlier", f"require an earlier `{setter}` for `{target}` (a new variable "
-                         f"`{variable}` set by it)", variable, [setter], target, variable))
+                         f"`{variable}` set by it)", variable, [setter], [target], variable))
     taints = _taints(source, prop)
     if taints:
         variable = source.fresh("tainted")
-        names = ", ".join(f"`{t}`" for t in taints)
-        out.append(_flag(source, "after", f"forbid `{target}` after any of {names} (a new variable `{variable}` "
-                         "set by them)", variable, taints, target, f"not {variable}"))
+        out.append(_flag(source, "after", f"forbid `{target}` after any of {_names(taints)} (a new variable "
+                         f"`{variable}` set by them)", variable, taints, [target], f"not {variable}"))
     for setter in path:
         if setter != target and setter not in taints:
-            variable = source.fresh(f"did_{setter.replace('.', '_').replace(' ', '_')}")
+            variable = source.fresh("did_" + setter)
             out.append(_flag(source, "after", f"forbid `{target}` after `{setter}` (a new variable `{variable}` "
-                             "set by it)", variable, [setter], target, f"not {variable}"))
+                             "set by it)", variable, [setter], [target], f"not {variable}"))
     return [c for c in out if c is not None]
+
+
+def _conditions(source: Source, prop: m.Property) -> list[Candidate]:
+    """For `never ACTIONS when C`: `when not (C)` on every transition of the actions."""
+    out = []
+    for kind in prop.kinds:
+        if not isinstance(kind, m.Never) or kind.condition is None or kind.condition.span.file != source.workflow.span.file:
+            continue
+        start, end = source.offsets.span(kind.condition.span)
+        guard = f"not ({source.offsets.text[start:end]})"
+        targets = _pattern_texts(kind.pattern)
+        out.append(_candidate(source, "everywhere", f"on every transition with {_names(targets)}: add `when {guard}`",
+                              _guarding(source, targets, guard)))
+    return [c for c in out if c is not None and c.edits]
 
 
 def _taints(source: Source, prop: m.Property) -> list[str]:
@@ -308,13 +353,50 @@ def _caps(source: Source, prop: m.Property, steps: list[Step]) -> list[Candidate
         texts = [t for t in _pattern_texts(kind.pattern) if source.carrying(t)]
         if not texts:
             continue
-        variable = source.fresh(f"{texts[0].replace('.', '_').replace(' ', '_')}_count")
+        variable = source.fresh(f"{texts[0]}_count")
         clauses = (Clause("when", f"{variable} < {kind.limit}"), Clause("update", f"{variable} = {variable} + 1"))
         declare = declare_variable(source.workflow, source.offsets, f"var {variable}: 0..{kind.limit} = 0")
-        names = ", ".join(f"`{t}`" for t in texts)
-        out.append(_candidate(source, "cap", f"cap {names} at {kind.limit} (a new counter `{variable}`)",
+        out.append(_candidate(source, "cap", f"cap {_names(texts)} at {kind.limit} (a new counter `{variable}`)",
                               _merge(*(_everywhere_changes(source, t, clauses) for t in texts)), (declare,)))
     return [c for c in out if c is not None]
+
+
+LOOP_BUDGET = 3
+
+
+def _budget(source: Source, prop: m.Property) -> list[Candidate]:
+    """For `terminates`: a new step counter on every transition that does not bring the run
+    closer to a final state (in the control graph), capped at LOOP_BUDGET. Every cycle has
+    such a transition, and the transitions that do get closer stay free, so once the
+    budget is spent each state keeps its way out."""
+    if not any(isinstance(k, m.Terminates) for k in prop.kinds):
+        return []
+    import networkx as nx
+
+    model = source.model
+    graph = nx.DiGraph()
+    graph.add_nodes_from(model.states)
+    graph.add_edges_from((e.source, e.target) for e in model.edges)
+    distance = {}
+    for final in model.finals:
+        for state, d in nx.single_source_shortest_path_length(graph.reverse(copy=False), final).items():
+            distance[state] = min(d, distance.get(state, d))
+    components = list(nx.strongly_connected_components(graph))
+    component = {s: i for i, c in enumerate(components) for s in c}
+    variable = source.fresh("loop_steps")
+    clauses = (Clause("when", f"{variable} < {LOOP_BUDGET}"), Clause("update", f"{variable} = {variable} + 1"))
+    changes = {}
+    for t in source.transitions:
+        a, b = t.source.name, t.target.name
+        on_cycle = component[a] == component[b] and (a == b or len(components[component[a]]) > 1)
+        if on_cycle and distance.get(b, float("inf")) >= distance.get(a, float("inf")):
+            changes[t] = Change(whole=clauses)
+    if not changes:
+        return []
+    declare = declare_variable(source.workflow, source.offsets, f"var {variable}: 0..{LOOP_BUDGET} = 0")
+    found = _candidate(source, "cap", f"a loop budget: at most {LOOP_BUDGET} steps that do not lead toward a final "
+                       f"state, on {len(changes)} transition(s) (a new counter `{variable}`)", changes, (declare,))
+    return [found] if found is not None else []
 
 
 def _permissions(source: Source, step: Step) -> list[Candidate]:
@@ -354,8 +436,9 @@ def candidates(model: m.Model, system: System, prop: m.Property, run, workflow: 
     steps = steps_of(source, system, run)
     if not steps:
         return
-    groups = [_local(source, steps[0]), _everywhere(source, steps[0]), _order(source, prop, steps),
-              _caps(source, prop, steps), _permissions(source, steps[0])]
+    groups = [_local(source, steps[0]), _everywhere(source, steps[0]), _conditions(source, prop),
+              _order(source, prop, steps),
+              _caps(source, prop, steps), _budget(source, prop), _permissions(source, steps[0])]
     for step in steps[1:]:
         groups += [_local(source, step), _everywhere(source, step)]
     for group in groups:

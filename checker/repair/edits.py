@@ -243,6 +243,15 @@ def declare_variable(workflow: ast.Workflow, offsets: Offsets, line: str) -> Edi
     return Edit(at, at, f"{prefix}{line}\n")
 
 
+def outcome_update(outcome: ast.Outcome, offsets: Offsets, assignment: str) -> Edit:
+    """One more assignment in a tool outcome's updates."""
+    if outcome.updates:
+        at = offsets.span(outcome.updates[-1].span)[1]
+        return Edit(at, at, f", {assignment}")
+    at = offsets.span(outcome.name.span)[1]
+    return Edit(at, at, f" {{ {assignment} }}")
+
+
 def tool_agents(tool: ast.ToolDecl, offsets: Offsets, agents: list[str]) -> Edit:
     """Replace the tool's `by` list by `agents` (add one after the parameters if it has none)."""
     if tool.agents:

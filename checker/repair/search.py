@@ -2,7 +2,8 @@
 (candidates.py), each one re-parsed, re-checked and verified with the explicit checker
 before it is offered.
 
-A candidate is kept only when the property is proved on the edited spec (not vacuous),
+A candidate is kept only when the property is proved on the edited spec (not vacuous, but
+for `never ACTIONS`, which holds exactly when no matching step is taken),
 every property that held still holds (and every property the edit adds, such as a new
 counter's range, holds), and every control state that was reachable still is (unless
 `allow_unreachable`). Kept candidates are compared with the original as `wfcheck diff`
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from wfcheck.checker.verify.explicit import check_system
 from wfcheck.checker.verify.result import PROVED, VACUOUS, VIOLATED, PropertyResult
+from wfcheck.spec import model as m
 from wfcheck.spec.frontend import check_text
 from wfcheck.spec.parser import parse_text
 from wfcheck.spec.semantics import Interpreter
@@ -76,8 +78,9 @@ def repair_text(source: str, path: str, properties: list[str] | None = None, *, 
                 max_candidates: int = DEFAULT_MAX_CANDIDATES, timeout: float = DEFAULT_TIMEOUT,
                 max_states: int = DEFAULT_MAX_STATES, keep: int = 5, kinds=ALL_KINDS) -> tuple[PropertyRepairs, ...]:
     """Verified repairs of each violated property (or of `properties`) of the workflow
-    whose text is `source` (read from `path`, for imports and spans). `timeout` is per
-    property; `kinds` the candidate kinds searched (candidates.py)."""
+    whose text is `source` (read from `path`, for imports and spans). `timeout` bounds each
+    property's search (no candidate is started after it); `kinds` are the candidate kinds
+    searched (candidates.py)."""
     checked = check_text(source, path)
     if not checked.ok:
         raise ValueError(f"{path} is not a valid workflow")
@@ -111,11 +114,20 @@ def repair_text(source: str, path: str, properties: list[str] | None = None, *, 
             tried += 1
             edited = original.verify(name, text)
             if edited is not None:
-                found.append((candidate, text, edited))
-        repairs = sorted((original.repair(c, text, edited) for c, text, edited in found), key=lambda r: r.rank)
+                found.append(original.repair(candidate, text, edited))
+        repairs = sorted(found, key=lambda r: r.rank)
         out.append(PropertyRepairs(name, result, tuple(repairs[:keep]), tried, exhausted,
                                    time.perf_counter() - started))
     return tuple(out)
+
+
+def _holding(system: System, name: str) -> tuple[str, ...]:
+    """The verdicts that count as repaired: proved; for `never ACTIONS` without `when`, whose
+    whole meaning is that no matching step is ever taken, vacuous too."""
+    prop = system.model.property(name)
+    if all(isinstance(k, m.Never) and k.condition is None for k in prop.kinds):
+        return HELD
+    return (PROVED,)
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ class _Original:
             return None
         system = lower(checked.model)
         names = {c.name for c in system.checks}
-        if name not in names or check_system(system, [name], self.max_states)[0].status != PROVED:
+        if name not in names or check_system(system, [name], self.max_states)[0].status not in _holding(self.system, name):
             return None
         held = [n for n, r in self.before.items() if r.status in HELD and n != name]
         if any(n not in names for n in held):
