@@ -18,6 +18,7 @@ from wfcheck.checker.repair.candidates import ONE_TRANSITION
 from wfcheck.checker.repair.search import repair_text
 from wfcheck.checker.verify.run import verify_model
 from wfcheck.cli import main
+from wfcheck.spec import model as m
 from wfcheck.spec.frontend import check_text
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import lower
@@ -42,14 +43,18 @@ def _smt(text: str, path: str) -> dict:
 
 
 def _assert_verified(source: str, path: str, found) -> None:
-    """Every offered repair, re-checked by the SMT checker: its property proved, every
-    property that held still holds; and every comment of the source is kept."""
+    """Every offered repair, re-checked by the SMT checker: its property proved (or, for a
+    `never` without `when`, vacuous: no matching step), every property that held still
+    holds; and every comment of the source is kept."""
     before = _smt(source, path)
+    model = check_text(source, path).model
     comments = [line for line in source.splitlines() if line.lstrip().startswith("#")]
     for pr in found:
+        kinds = model.property(pr.property).kinds
+        plain_never = all(isinstance(k, m.Never) and k.condition is None for k in kinds)
         for repair in pr.repairs:
             after = _smt(repair.text, path)
-            assert after[pr.property] == "proved", (pr.property, repair.what)
+            assert after[pr.property] in (HELD if plain_never else ("proved",)), (pr.property, repair.what)
             assert all(after[n] in HELD for n, s in before.items() if s in HELD), (pr.property, repair.what)
             assert [line for line in repair.text.splitlines() if line.lstrip().startswith("#")] == comments
             assert repair.diff.startswith(f"--- {path}")
@@ -199,6 +204,42 @@ def test_permission_narrows_or_moves_a_tool(tmp_path):
     (repair,) = pr.repairs
     assert repair.what == "move `pay` from `alice` to `bob`" and "tool pay() by bob writes" in repair.text
     assert repair.behaviour.adds is True and repair.behaviour.shortest_added[-1] == "pay by bob"
+
+
+def test_earlier_sets_its_flag_on_a_tool_outcome(tmp_path):
+    (pr,) = _repairs(OUTCOMES, tmp_path, ("earlier",))
+    repair = next(r for r in pr.repairs if "earlier `check.passed`" in r.what)
+    assert "outcome passed { did_check_passed = true } outcome failed" in repair.text
+    assert "b -> c on pay when did_check_passed" in repair.text
+
+
+def test_a_never_condition_becomes_a_guard_on_every_transition(tmp_path):
+    text = COUNTER.replace("property few: always n < 3", "property few: never pay when n > 1")
+    (pr,) = _repairs(text, tmp_path, ("everywhere",), "few")
+    repair = next(r for r in pr.repairs if r.what == "on every transition with `pay`: add `when not (n > 1)`")
+    assert "a -> a on pay when not (n > 1)\n" in repair.text and "b -> a on pay when not (n > 1)\n" in repair.text
+
+
+def test_never_without_when_is_repaired_by_taking_the_step_away(tmp_path):
+    # `never pay by alice` holds exactly when no such step is taken: vacuous counts
+    text = AGENTS.replace("no untrusted influence on pay", "never pay by alice")
+    (pr,) = _repairs(text, tmp_path, ("permission",))
+    assert [r.what for r in pr.repairs] == ["`pay` no longer by `alice` (`by bob`)"]
+    (pr,) = _repairs(TWO_TRANSITIONS, tmp_path, ("remove", "everywhere"))
+    # a flow property made vacuous by dropping its sink is no repair
+    assert pr.repairs and all(r.kind != "remove" and " out of " not in r.what for r in pr.repairs)
+
+
+def test_a_loop_budget_makes_a_workflow_terminate(tmp_path):
+    path = _copy(tmp_path, ROOT / "examples" / "pipeline.wf")
+    found = repair_text(path.read_text(), str(path), ["ends"], kinds=("cap",))
+    _assert_verified(path.read_text(), str(path), found)
+    (repair,) = found[0].repairs
+    assert repair.what.startswith("a loop budget: at most 3 steps") and "var loop_steps: 0..3 = 0" in repair.text
+    # the transitions toward the final state stay free: the way out is kept
+    assert "executing -> redacted on redact\n" in repair.text
+    assert "executing -> executing on query_db, fetch_url when loop_steps < 3 { loop_steps = loop_steps + 1 }" \
+        in repair.text
 
 
 def test_every_repair_is_verified_by_the_smt_checker_too(tmp_path):

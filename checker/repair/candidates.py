@@ -284,8 +284,9 @@ def _order(source: Source, prop: m.Property, steps: list[Step]) -> list[Candidat
     taints = _taints(source, prop)
     if taints:
         variable = source.fresh("tainted")
-        out.append(_flag(source, "after", f"forbid `{target}` after any of {_names(taints)} (a new variable "
-                         f"`{variable}` set by them)", variable, taints, [target], f"not {variable}"))
+        which = f"any of {_names(taints)}" if len(taints) > 1 else _names(taints)
+        out.append(_flag(source, "after", f"forbid `{target}` after {which} (a new variable `{variable}` set by "
+                         f"{'them' if len(taints) > 1 else 'it'})", variable, taints, [target], f"not {variable}"))
     for setter in path:
         if setter != target and setter not in taints:
             variable = source.fresh("did_" + setter)
