@@ -5,8 +5,8 @@
 diff: a generated workflow (bench/gen_workflow.py) against a version with one more
 transition (an extra tool call from the first work state that the old version lacks):
 the product search both ways, the label comparison and every old property on the new
-version (explicit checker). repair: every violated property of every bundled example, with
-every candidate kind and with the first version's one-transition kinds (`--repair-only`).
+version (explicit checker). repair: every violated property of every bundled example
+(bench/bench_repair.py).
 Times are wall-clock seconds of one run; the machine may be loaded (say so with the numbers).
 """
 from __future__ import annotations
@@ -51,41 +51,17 @@ def bench_diff(sizes) -> None:
               f"| {diff_s:.2f} | {verify_s:.2f} |")
 
 
-def bench_repair(paths=None) -> None:
-    """Each violated property's search timed alone, with every candidate kind ("after") and
-    with the one-transition kinds of the first version ("before"), side by side in one run."""
-    from wfcheck.checker.repair.candidates import ALL_KINDS, ONE_TRANSITION
-    from wfcheck.checker.repair.search import repair_text
+def bench_repair() -> None:
+    from bench_repair import bench_repair as every_example  # bench/bench_repair.py
 
-    print("\n| example | violated | repaired before | repaired after | slowest property s (after) | total s (after) "
-          "| total s (before) |")
-    print("|---|---|---|---|---|---|---|")
-    paths = paths or sorted(p for p in (ROOT / "examples").rglob("*.wf") if "catalog" not in p.parts)
-    for path in paths:
-        source = path.read_text()
-        names = [r.name for r in api.verify(str(path), "explicit").results if r.status == "violated"]
-        row = {}
-        for label, kinds in (("before", ONE_TRANSITION), ("after", ALL_KINDS)):
-            slowest = total = 0.0
-            repaired = 0
-            for name in names:
-                one = time.perf_counter()
-                (found,) = repair_text(source, str(path), [name], kinds=kinds)
-                took = time.perf_counter() - one
-                slowest, total = max(slowest, took), total + took
-                repaired += bool(found.repairs)
-            row[label] = (repaired, slowest, total)
-        print(f"| {path.relative_to(ROOT / 'examples')} | {len(names)} | {row['before'][0]} | {row['after'][0]} "
-              f"| {row['after'][1]:.2f} | {row['after'][2]:.2f} | {row['before'][2]:.2f} |", flush=True)
+    every_example()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,50,100,200")
-    parser.add_argument("--repair-only", action="store_true", help="Only the repair table.")
     args = parser.parse_args()
-    if not args.repair_only:
-        bench_diff([int(s) for s in args.sizes.split(",")])
+    bench_diff([int(s) for s in args.sizes.split(",")])
     bench_repair()
 
 

@@ -37,8 +37,9 @@ def compare(original: System, repaired: System, bound: int = RUN_BOUND) -> Behav
     counted = count_removed(original, repaired, bound)
     removed, total = counted if counted is not None else (None, None)
     adds = True if gained.status == EXTRA else False if gained.status == EQUIVALENT else None
-    return Behaviour(removed, total, bound, _actions(original, lost.run) if lost.status == EXTRA else None,
-                     lost.status == EQUIVALENT, adds, _actions(repaired, gained.run) if gained.status == EXTRA else None)
+    shortest_removed = _actions(original, lost.run) if lost.status == EXTRA else None
+    shortest_added = _actions(repaired, gained.run) if gained.status == EXTRA else None
+    return Behaviour(removed, total, bound, shortest_removed, lost.status == EQUIVALENT, adds, shortest_added)
 
 
 def _actions(system: System, run) -> tuple[str, ...]:

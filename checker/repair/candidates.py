@@ -299,8 +299,10 @@ def _conditions(source: Source, prop: m.Property) -> list[Candidate]:
     """For `never ACTIONS when C`: `when not (C)` on every transition of the actions."""
     out = []
     for kind in prop.kinds:
-        if not isinstance(kind, m.Never) or kind.condition is None or kind.condition.span.file != source.workflow.span.file:
+        if not isinstance(kind, m.Never) or kind.condition is None:
             continue
+        if kind.condition.span.file != source.workflow.span.file:
+            continue  # written in an imported file
         start, end = source.offsets.span(kind.condition.span)
         guard = f"not ({source.offsets.text[start:end]})"
         targets = _pattern_texts(kind.pattern)

@@ -147,7 +147,9 @@ class _Original:
             return None
         system = lower(checked.model)
         names = {c.name for c in system.checks}
-        if name not in names or check_system(system, [name], self.max_states)[0].status not in _holding(self.system, name):
+        if name not in names:
+            return None
+        if check_system(system, [name], self.max_states)[0].status not in _holding(self.system, name):
             return None
         held = [n for n, r in self.before.items() if r.status in HELD and n != name]
         if any(n not in names for n in held):
