@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from wfcheck.checker.diff.runs import action_key
 from wfcheck.checker.repair.behaviour import count_removed
 from wfcheck.checker.repair.candidates import ONE_TRANSITION
+from wfcheck.checker.repair.render import render_text
 from wfcheck.checker.repair.search import repair_text
 from wfcheck.checker.verify.run import verify_model
 from wfcheck.cli import main
@@ -291,6 +292,13 @@ def test_repairs_of_random_workflows_are_verified_and_their_runs_counted(source)
             first, second = _sequences(original, 3), _sequences(edited, 3)
             assert counted == (len(first - second), len(first))
             assert repair.behaviour.adds is not True or repair.kind == "permission"
+
+
+def test_rendered_repairs_golden(golden):
+    """The text `wfcheck repair` prints: numbered repairs with their kind, what each removes
+    and adds, and the unified diff (tests/golden/repair/; `pytest --update-goldens`)."""
+    found = repair_text(LOOKUP, "lookup.wf", keep=3)
+    golden(ROOT / "tests" / "golden" / "repair" / "lookup.txt", render_text(found, "lookup.wf"))
 
 
 def test_no_repair_is_said_plainly(tmp_path):
