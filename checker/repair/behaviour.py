@@ -44,14 +44,7 @@ def compare(original: System, repaired: System, bound: int = RUN_BOUND) -> Behav
 
 def _actions(system: System, run) -> tuple[str, ...]:
     by_index = {st.index: st.edge.action for st in system.steps}
-    return tuple(_action(by_index[i]) for i in run.edges)
-
-
-def _action(action) -> str:
-    if action.kind in ("message", "handoff"):
-        return f"{action.kind} {action.agent} to {action.receiver}"
-    name = action.name + (f".{action.outcome}" if action.outcome else "")
-    return name + (f" by {action.agent}" if action.agent else "")
+    return tuple(str(by_index[i]) for i in run.edges)
 
 
 def count_removed(first: System, second: System, bound: int) -> tuple[int, int] | None:

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 
 from wfcheck.spec import ast
 from wfcheck.spec import model as m
+from wfcheck.spec.fmt import format_action
 from wfcheck.spec.system import System
 
-from .edits import (Change, Clause, Edit, Offsets, action_text, declare_variable, narrow_outcomes, outcome_update,
-                    rewrite, same_span, tool_agents)
+from .edits import (Change, Clause, Edit, Offsets, declare_variable, narrow_outcomes, outcome_update, rewrite,
+                    same_span, tool_agents)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Source:
 
     def carrying(self, text: str) -> list[tuple[ast.Transition, int]]:
         """Every (transition, action index) of this file whose action is written `text`."""
-        return [(t, i) for t in self.transitions for i, a in enumerate(t.actions) if action_text(a) == text]
+        return [(t, i) for t in self.transitions for i, a in enumerate(t.actions) if format_action(a) == text]
 
     def fresh(self, base: str) -> str:
         stem = re.sub(r"\W", "_", base)
@@ -134,7 +135,7 @@ def _local(source: Source, step: Step) -> list[Candidate]:
         kind = "guard" if clause.keyword == "when" else "clause"
         out.append((kind, clause.describe(), {t: Change(whole=(clause,))}))
     if index is not None:
-        name = action_text(t.actions[index])
+        name = format_action(t.actions[index])
         out.append(("remove", "remove the transition" if len(t.actions) == 1
                     else f"take `{name}` out of the transition", {t: Change(removed=frozenset([index]))}))
         if len(t.actions) > 1:
@@ -156,7 +157,7 @@ def _narrowed(source: Source, step: Step) -> list[tuple[str, str, Change]]:
     if not others or agent not in allowed:
         return []
     clause = Clause("by", ", ".join(others))
-    name = action_text(t.actions[index])
+    name = format_action(t.actions[index])
     if len(t.actions) == 1:
         return [("narrow", f"narrow the transition to `by {clause.text}`", Change(whole=(clause,)))]
     return [("narrow", f"give `{name}` its own transition, `by {clause.text}`", Change(split=((index, (clause,)),)))]
@@ -206,7 +207,7 @@ def _everywhere(source: Source, step: Step) -> list[Candidate]:
     """The step's clauses, or its removal, on every transition that carries its action."""
     if step.index is None:
         return []
-    name = action_text(step.transition.actions[step.index])
+    name = format_action(step.transition.actions[step.index])
     carriers = source.carrying(name)
     if len(carriers) < 2:
         return []
@@ -264,10 +265,10 @@ def _order(source: Source, prop: m.Property, steps: list[Step]) -> list[Candidat
     last = steps[0]
     if last.index is None:
         return []
-    target = action_text(last.transition.actions[last.index])
+    target = format_action(last.transition.actions[last.index])
     orders = [k for k in prop.kinds if isinstance(k, m.Order)]
     events = [e.name for e in source.model.events]
-    path = list(dict.fromkeys(action_text(s.transition.actions[s.index]) for s in steps[1:] if s.index is not None))
+    path = list(dict.fromkeys(format_action(s.transition.actions[s.index]) for s in steps[1:] if s.index is not None))
     out = []
     for order in orders:  # the property's own: any of its earlier actions, before any of its actions
         required, targets = _pattern_texts(order.earlier), _pattern_texts(order.pattern)
@@ -337,7 +338,7 @@ def _caps(source: Source, prop: m.Property, steps: list[Step]) -> list[Candidate
     for step in steps:
         if step.index is None:
             continue
-        name = action_text(step.transition.actions[step.index])
+        name = format_action(step.transition.actions[step.index])
         for assign in step.edge.assigns:
             v = assign.value
             if not (isinstance(v, m.Arith) and v.op == "+" and isinstance(v.left, m.Var) and v.left.name == assign.var):

@@ -57,12 +57,6 @@ def same_span(a: Span, b: Span) -> bool:
     return (a.line, a.column, a.end_line, a.end_column) == (b.line, b.column, b.end_line, b.end_column)
 
 
-def action_text(action) -> str:
-    if isinstance(action, ast.MessageAction):
-        return f"{action.kind} {action.sender.name} to {action.receiver.name}"
-    return action.name.name + (f".{action.outcome.name}" if action.outcome is not None else "")
-
-
 # ------------------------------------------------------------------ clauses of a transition
 
 @dataclass(frozen=True)
