@@ -231,16 +231,31 @@ def test_never_without_when_is_repaired_by_taking_the_step_away(tmp_path):
     assert pr.repairs and all(r.kind != "remove" and " out of " not in r.what for r in pr.repairs)
 
 
+LOOPS = """workflow w
+agent bot
+tool look() by bot
+tool work() by bot
+event finish by bot
+state a initial
+state b
+state c final
+a -> a on look
+a -> b on work
+b -> a on look  # back to the start
+b -> c on finish
+property ends: terminates
+"""
+
+
 def test_a_loop_budget_makes_a_workflow_terminate(tmp_path):
-    path = _copy(tmp_path, ROOT / "examples" / "pipeline.wf")
-    found = repair_text(path.read_text(), str(path), ["ends"], kinds=("cap",))
-    _assert_verified(path.read_text(), str(path), found)
-    (repair,) = found[0].repairs
+    assert not _repairs(LOOPS, tmp_path, ONE_TRANSITION)[0].repairs
+    (pr,) = _repairs(LOOPS, tmp_path, ("cap",))
+    (repair,) = pr.repairs
     assert repair.what.startswith("a loop budget: at most 3 steps") and "var loop_steps: 0..3 = 0" in repair.text
     # the transitions toward the final state stay free: the way out is kept
-    assert "executing -> redacted on redact\n" in repair.text
-    assert "executing -> executing on query_db, fetch_url when loop_steps < 3 { loop_steps = loop_steps + 1 }" \
-        in repair.text
+    assert "a -> b on work\nb -> a on look when loop_steps < 3 { loop_steps = loop_steps + 1 }  # back" in repair.text
+    assert "a -> a on look when loop_steps < 3 { loop_steps = loop_steps + 1 }\n" in repair.text
+    assert "b -> c on finish\n" in repair.text
 
 
 def test_every_repair_is_verified_by_the_smt_checker_too(tmp_path):
