@@ -15,12 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from wfcheck.checker.diff.runs import action_key
 from wfcheck.checker.repair.behaviour import count_removed
 from wfcheck.checker.repair.candidates import ONE_TRANSITION
+from wfcheck.checker.repair.edits import Change, Clause, Offsets, apply_all, rewrite
 from wfcheck.checker.repair.render import render_text
 from wfcheck.checker.repair.search import repair_text
 from wfcheck.checker.verify.run import verify_model
 from wfcheck.cli import main
+from wfcheck.spec import ast
 from wfcheck.spec import model as m
 from wfcheck.spec.frontend import check_text
+from wfcheck.spec.parser import parse_text
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import lower
 
@@ -351,3 +354,21 @@ def test_cli_applies_an_edit_of_several_transitions(tmp_path, kind):
     verified = runner.invoke(main, ["verify", str(path), "--property", name, "--engine", "smt"])
     assert verified.exit_code == 0, verified.output
     assert "# Injection: money, payments and credentials move only on the user's word." in path.read_text()
+
+
+def test_rewrite_joins_clauses_and_keeps_layout():
+    text = "workflow w\nagent bot\nvar x: bool = false\nvar y: bool = false\ntool p() by bot\ntool q() by bot\n" \
+           "state a initial final\na -> a on p,\n  q when x or y { x = true }  # note\n"
+    workflow, _ = parse_text(text, "w.wf")
+    t = next(d for d in workflow.decls if isinstance(d, ast.Transition))
+    offsets = Offsets(text)
+    change = Change(split=((1, (Clause("when", "not y"), Clause("update", "y = false"), Clause("when", "x"))),))
+    edited = apply_all(text, rewrite(t, offsets, change))
+    assert edited.endswith("a -> a on p when x or y { x = true }  # note\n"
+                           "a -> a on q when (x or y) and not y and x { x = true, y = false }\n")
+    assert check_text(edited, "w.wf").ok
+    # every action moved: the first new transition takes the old one's place (and its comment)
+    both = Change(split=((0, (Clause("endorse", "trusted"),)), (1, (Clause("when", "y"),))))
+    edited = apply_all(text, rewrite(t, offsets, both))
+    assert edited.endswith("a -> a on p endorse trusted when x or y { x = true }  # note\n"
+                           "a -> a on q when (x or y) and y { x = true }\n")

@@ -79,13 +79,12 @@ ORDER = ("by", "declassify", "endorse", "when", "update")  # as the grammar has 
 
 def _clause_end(t: ast.Transition, offsets: Offsets, upto: str) -> int:
     """The offset after the last clause written before clause `upto`."""
-    order = ORDER
     spans = [a.span for a in t.actions]
-    if order.index(upto) > 0:
+    if ORDER.index(upto) > 0:
         spans += [a.span for a in t.agents]
-    if order.index(upto) > 1 and t.declassify is not None:
+    if ORDER.index(upto) > 1 and t.declassify is not None:
         spans.append(t.declassify.span)
-    if order.index(upto) > 2 and t.endorse is not None:
+    if ORDER.index(upto) > 2 and t.endorse is not None:
         spans.append(t.endorse.span)
     return max(offsets.span(s)[1] for s in spans)
 
@@ -145,9 +144,15 @@ def _text_of(t: ast.Transition, offsets: Offsets, keep: list[int], clauses) -> s
     start, end = offsets.span(t.span)
     spans = [offsets.span(a.span) for a in t.actions]
     first, last = spans[0][0], spans[-1][1]
+    joined: dict = {}  # several guards (or updates) for one transition become one clause
+    for clause in clauses:
+        joined.setdefault(clause.keyword, []).append(clause.text)
     edits = []
-    for clause in sorted(clauses, key=lambda c: ORDER.index(c.keyword)):
-        edit = clause_edit(t, offsets, clause)
+    for keyword in sorted(joined, key=ORDER.index):
+        texts = joined[keyword]
+        if len(texts) > 1 and keyword not in ("when", "update"):
+            return None
+        edit = clause_edit(t, offsets, Clause(keyword, (" and " if keyword == "when" else ", ").join(texts)))
         if edit is None:
             return None
         edits.append(Edit(edit.start - last, edit.end - last, edit.text))
