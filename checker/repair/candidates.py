@@ -61,7 +61,8 @@ class Source:
         self.model, self.workflow, self.offsets = model, workflow, offsets
         self.transitions = [d for d in workflow.decls if isinstance(d, ast.Transition)]
         self.tools = {d.name.name: d for d in workflow.decls if isinstance(d, ast.ToolDecl)}
-        self.names = set(re.findall(r"[A-Za-z_]\w*", offsets.text))
+        self.names = set(re.findall(r"[A-Za-z_]\w*", offsets.text)) | {v.name for v in model.variables} | {
+            t.name for t in model.tools} | {e.name for e in model.events} | set(model.states) | set(model.agents)
 
     def carrying(self, text: str) -> list[tuple[ast.Transition, int]]:
         """Every (transition, action index) of this file whose action is written `text`."""
