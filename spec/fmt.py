@@ -226,7 +226,7 @@ def _tool_lines(d: ast.ToolDecl) -> list[str]:
 def format_decl(d: ast.Decl) -> str:
     """One declaration, without its comments; a tool with outcomes spans several lines."""
     if isinstance(d, ast.Header):
-        return f"workflow {d.name.name}"
+        return f"{d.kind} {d.name.name}"
     if isinstance(d, ast.Import):
         return f'import "{d.path}"'
     if isinstance(d, ast.LabelsDecl):

@@ -81,6 +81,8 @@ def structural_findings(model: m.Model) -> tuple[Diagnostic, ...]:
     WF604 two transitions leaving a state on the same action under the same guard that lead
           to different states or make different updates.
     """
+    if model.catalog:   # no state machine to look at
+        return ()
     reachable = reachable_states(model)
     forward = _successors(model, forward=True)
     finals = set(model.finals)

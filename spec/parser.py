@@ -85,7 +85,7 @@ _NAMED_TERMINALS = {
     "$END": "the end of the file",
 }
 _STATEMENT_START = re.compile(
-    r"(workflow|import|labels|agent|var|tool|event|state|property|map|precision)\b|[A-Za-z_][A-Za-z0-9_]*\s*->")
+    r"(workflow|catalog|import|labels|agent|var|tool|event|state|property|map|precision)\b|[A-Za-z_][A-Za-z0-9_]*\s*->")
 
 
 _comment_sink = threading.local()

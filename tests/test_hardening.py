@@ -268,6 +268,104 @@ def test_verify_json_is_self_contained():
     assert steps[0]["values"]["state"] == steps[0]["to"]
 
 
+# ---------------------------------------------------------------- rough edges: catalogs
+
+CATALOG = EXAMPLES / "catalog" / "mail_tools.wf"
+
+
+def test_every_bundled_file_checks_on_its_own():
+    paths = sorted(str(p) for p in EXAMPLES.rglob("*.wf"))
+    result = run("check", *paths)
+    assert result.exit_code == 0, result.output
+    assert f"{CATALOG}: ok — catalog `mail_tools`: 3 tools" in result.output
+
+
+def test_a_catalog_is_checked_as_a_library(tmp_path):
+    """Its tools need no agent of its own and nothing is unused, but names, levels and kinds
+    are checked as in a workflow."""
+    path = tmp_path / "tools.wf"
+    path.write_text('catalog tools\nlabels integrity: trusted > untrusted\n'
+                    'tool send(to: emial) sends needs trustd\nevent done\nvar n: 0..3 = 0\n')
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert "error[WF101]: unknown integrity level `trustd`" in result.output and "did you mean `trusted`?" in result.output
+    assert "error[WF208]: unknown parameter kind `emial`" in result.output
+    assert "WF410" not in result.output and "WF501" not in result.output and "WF401" not in result.output
+
+
+def test_a_catalog_declares_no_states_transitions_or_properties(tmp_path):
+    path = tmp_path / "c.wf"
+    path.write_text("catalog c\nagent a\ntool t() by a\nstate s initial final\ns -> s on t\nproperty p: never t\n")
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    found = [line for line in result.output.splitlines() if line.startswith(("error", "  -->"))]
+    assert found == ["error[WF413]: catalog `c` declares a state; a catalog holds only tools, labels, kinds, agents, "
+                     "variables, events and `map` lines", f"  --> {path}:4:1",
+                     "error[WF413]: catalog `c` declares a transition; a catalog holds only tools, labels, kinds, "
+                     "agents, variables, events and `map` lines", f"  --> {path}:5:1",
+                     "error[WF413]: catalog `c` declares a property; a catalog holds only tools, labels, kinds, "
+                     "agents, variables, events and `map` lines", f"  --> {path}:6:1"]
+
+
+@pytest.mark.parametrize("command", [("verify",), ("graph",), ("export", "-o", "{tmp}/pml"),
+                                     ("lean", "-o", "{tmp}/lean"), ("trace", "{catalog}", str(EXAMPLES / "traces" / "support")),
+                                     ("diff", "{catalog}", str(EXAMPLES / "email_assistant.wf")), ("repair",)])
+def test_commands_that_run_a_workflow_reject_a_catalog_at_its_header(command, tmp_path):
+    name, *rest = command
+    rest = [a.format(tmp=tmp_path, catalog=CATALOG) for a in rest]
+    args = [name, *rest] if str(CATALOG) in rest else [name, str(CATALOG), *rest]
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "error[WF414]: `mail_tools` is a catalog of declarations, not a workflow" in result.output
+    assert f"--> {CATALOG}:5:1" in result.output and "= help: import the catalog from a workflow" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_api_rejects_a_catalog_for_a_workflow():
+    from wfcheck import api
+
+    result = api.check_file(str(CATALOG))
+    assert result.ok and result.model.catalog and result.model.states == ()
+    for target in (str(CATALOG), result.model):
+        with pytest.raises(api.InvalidWorkflow) as caught:
+            api.verify(target)
+        assert [d.code for d in caught.value.result.diagnostics] == ["WF414"]
+    assert api.structural_findings(result.model) == ()
+
+
+def test_a_workflow_importing_the_catalog_is_a_workflow():
+    from wfcheck import api
+
+    model = api.load_model(str(EXAMPLES / "email_assistant.wf"))
+    assert not model.catalog and {"read_inbox", "send_email"} <= {t.name for t in model.tools}
+
+
+def test_a_file_without_states_is_pointed_to_the_catalog_header(tmp_path):
+    path = tmp_path / "tools.wf"
+    path.write_text("tool t()\n")
+    result = run("check", str(path))
+    assert result.exit_code == 2 and "error[WF401]" in result.output
+    assert "starts with `catalog NAME` instead" in result.output
+
+
+def test_catalog_header_round_trips_through_fmt(tmp_path):
+    from wfcheck import api
+
+    path = tmp_path / "c.wf"
+    path.write_text("# shared tools\ncatalog   shared\ntool t(x: email)   reads\n")
+    formatted = api.format_file(str(path))
+    assert formatted.text.startswith("# shared tools\ncatalog shared\n")
+    path.write_text(formatted.text)
+    assert api.format_file(str(path)).text == formatted.text and api.check_file(str(path)).model.catalog
+
+
+def test_catalog_is_a_reserved_word(tmp_path):
+    path = tmp_path / "w.wf"
+    path.write_text("agent a\ntool t() by a\nstate catalog initial final\n")
+    result = run("check", str(path))
+    assert result.exit_code == 2 and "error[WF003]: unexpected `catalog`; expected a name" in result.output
+
+
 # ---------------------------------------------------------------- rough edges: fmt
 
 

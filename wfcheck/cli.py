@@ -30,8 +30,9 @@ def _echo_diagnostics(result: CheckResult, err: bool = True) -> None:
 
 
 def _load_ok(path: str, fmt: str) -> CheckResult | None:
-    """Check `path`; on errors print them (text) and return None."""
-    result = check_file(path)
+    """Check the workflow `path` (a catalog is an error); on errors print them (text) and
+    return None."""
+    result = api.check_workflow_file(path)
     if not result.ok:
         if fmt == "json":
             click.echo(json.dumps({"file": path, "ok": False,
@@ -58,7 +59,12 @@ def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
             click.echo(api.render_diagnostic(diag, result.sources) + "\n", err=True)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
-        if result.ok:
+        if result.ok and result.model.catalog:
+            m = result.model
+            click.echo(f"{path}: ok — catalog `{m.name}`: {len(m.tools)} tools, {len(m.events)} events, "
+                       f"{len(m.agents)} agents, {len(m.variables)} variables"
+                       + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+        elif result.ok:
             m = result.model
             click.echo(f"{path}: ok — workflow `{m.name}`: {len(m.states)} states, {len(m.edges)} edges, "
                        f"{len(m.agents)} agents, {len(m.tools)} tools, {len(m.properties)} properties"
