@@ -386,6 +386,25 @@ def test_long_lists_wrap_at_the_documented_width():
     assert len(pieces) > 1 and all(len(p) <= WIDTH for p in pieces)
     assert all(p.startswith("  ") for p in pieces[1:]) and " ".join(p.strip() for p in pieces) == line
     assert wrap('tool t(q: "' + "x" * 120 + ' y") by a') [0].count('"') == 2   # strings are never broken
+    assert WIDTH == 100
+
+
+def test_fmt_check_over_the_examples_exits_0():
+    paths = sorted(str(p) for p in EXAMPLES.rglob("*.wf"))
+    result = run("fmt", "--check", *paths)
+    assert result.exit_code == 0, result.output
+
+
+def test_an_update_block_moves_to_the_next_line_whole():
+    from wfcheck.spec.fmt import wrap
+
+    head = "tool write_file(path, content) by coder writes when edits < 5 and attempts < 3 and ready"
+    assert wrap(head + " { edits = edits + 1, tests_passed = false }") == [
+        head, "  { edits = edits + 1, tests_passed = false }"]
+    long_block = "{ " + ", ".join(f"variable_{i} = false" for i in range(8)) + " }"
+    pieces = wrap(head + " " + long_block)      # too long for one line: broken after its commas
+    assert len(pieces) > 2 and all(len(p) <= 100 for p in pieces)
+    assert wrap("property p: " + "a" * 50 + " requires earlier " + "b" * 50)[1] == "  requires earlier " + "b" * 50
 
 
 def test_sarif_results_carry_stable_partial_fingerprints(tmp_path):
