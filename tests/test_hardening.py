@@ -102,6 +102,36 @@ def test_huge_bound_costs_nothing_before_the_search():
     assert time.perf_counter() - started < 20
 
 
+WIDE = """workflow wide
+agent a
+var n: 0..9999 = 0
+var m: 0..9999 = 0
+tool t() by a
+tool u() by a
+state x initial final
+x -> x on t when n < 9999 { n = n + 1 }
+x -> x on u when m < 9999 { m = m + 1 }
+property r: always n + m < 19998
+"""
+
+
+@pytest.mark.parametrize("engine", ["explicit", "portfolio"])
+def test_the_timeout_holds_for_the_explicit_search(engine, tmp_path):
+    """10^8 configurations within WF210's limits: the explicit search used to run to its
+    2,000,000-configuration cap (~27 s, 0.5 GB) whatever `--timeout` said."""
+    import time
+
+    path = tmp_path / "wide.wf"
+    path.write_text(WIDE)
+    started = time.perf_counter()
+    result = run("verify", str(path), "--property", "r", "--engine", engine, "--timeout", "0.5", "-j", "1")
+    assert time.perf_counter() - started < 20
+    if engine == "explicit":
+        assert result.exit_code == 3 and "unknown: timeout after 0.5 s" in result.output, result.output
+    else:   # z3's verdict within its 0.5 s, whatever it is (the violation is 19998 steps deep)
+        assert result.exit_code in (1, 3) and "Traceback" not in result.output, result.output
+
+
 def test_unknown_verdict_states_the_depth_once():
     from wfcheck.checker.verify.render import render_text
     from wfcheck.checker.verify.result import UNKNOWN
