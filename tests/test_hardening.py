@@ -51,6 +51,27 @@ def test_the_parser_tables_stay_small():
     assert len(parser.parser.parser.parser.parse_table.states) < 600
 
 
+def test_the_cached_parser_follows_the_grammar():
+    """The parser tables come from lark's cache, keyed by the grammar text: a changed
+    grammar gets its own tables (never the stale ones), and the same grammar the cached ones."""
+    from importlib import resources
+
+    from lark.exceptions import UnexpectedInput
+
+    from wfcheck.spec.parser import _lark, build_lark
+
+    grammar = resources.files("wfcheck.spec").joinpath("grammar.lark").read_text(encoding="utf-8")
+    changed = grammar.replace('header: "workflow" NAME', 'header: "flow" NAME')
+    assert changed != grammar
+    build_lark(grammar).parse("workflow w")
+    with pytest.raises(UnexpectedInput):
+        build_lark(grammar).parse("flow w")
+    build_lark(changed).parse("flow w")          # the edit is seen at once
+    with pytest.raises(UnexpectedInput):
+        build_lark(changed).parse("workflow w")
+    assert build_lark(grammar).parse("workflow w") == _lark().parse("workflow w")
+
+
 def test_lazy_api_names_still_resolve():
     import wfcheck
     from wfcheck import api
