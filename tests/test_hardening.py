@@ -384,6 +384,13 @@ def test_the_api_rejects_a_catalog_for_a_workflow():
     assert api.structural_findings(result.model) == ()
 
 
+def test_the_language_server_index_names_the_catalog():
+    from wfcheck.lsp.index import index
+
+    first = index(CATALOG.read_text()).declarations[0]
+    assert (first.name, first.kind, first.at.line) == ("mail_tools", "workflow", 5)
+
+
 def test_a_workflow_importing_the_catalog_is_a_workflow():
     from wfcheck import api
 
