@@ -301,6 +301,13 @@ def test_integrity_level_without_an_integrity_lattice_suggests_declaring_one(tmp
     assert "declare one, e.g. `labels integrity: trusted > untrusted`" in result.output
 
 
+def test_check_counts_in_the_singular_where_there_is_one(tmp_path):
+    path = tmp_path / "one.wf"
+    path.write_text("agent a\ntool t() by a\nstate s initial final\ns -> s on t\n")
+    assert run("check", str(path)).output.strip().endswith("ok — workflow `one`: 1 state, 1 edge, 1 agent, 1 tool, "
+                                                           "0 properties")
+
+
 def test_one_property_is_singular():
     result = run("verify", SUPPORT, "--property", "refund_cap", "-j", "1", "--engine", "explicit")
     assert "1 property: 1 proved" in result.output and "1 properties" not in result.output

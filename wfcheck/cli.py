@@ -59,21 +59,28 @@ def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
             click.echo(api.render_diagnostic(diag, result.sources) + "\n", err=True)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
-        if result.ok and result.model.catalog:
-            m = result.model
-            click.echo(f"{path}: ok — catalog `{m.name}`: {len(m.tools)} tools, {len(m.events)} events, "
-                       f"{len(m.agents)} agents, {len(m.variables)} variables"
-                       + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
-        elif result.ok:
-            m = result.model
-            click.echo(f"{path}: ok — workflow `{m.name}`: {len(m.states)} states, {len(m.edges)} edges, "
-                       f"{len(m.agents)} agents, {len(m.tools)} tools, {len(m.properties)} properties"
-                       + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+        if result.ok:
+            click.echo(f"{path}: ok — {_summary(result.model)}" + (f", {_count(warnings, 'warning')}" if warnings else ""))
         else:
-            click.echo(f"{path}: {errors} error{'s' * (errors != 1)}", err=True)
+            click.echo(f"{path}: {_count(errors, 'error')}", err=True)
     if fmt == "json":
         click.echo(json.dumps(outputs, indent=2))
     return code
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """`1 state`, `2 states`; `many` for an irregular plural (`properties`)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _summary(m) -> str:
+    """What `check` found in a valid workflow or catalog, in one line."""
+    if m.catalog:
+        return (f"catalog `{m.name}`: {_count(len(m.tools), 'tool')}, {_count(len(m.events), 'event')}, "
+                f"{_count(len(m.agents), 'agent')}, {_count(len(m.variables), 'variable')}")
+    return (f"workflow `{m.name}`: {_count(len(m.states), 'state')}, {_count(len(m.edges), 'edge')}, "
+            f"{_count(len(m.agents), 'agent')}, {_count(len(m.tools), 'tool')}, "
+            f"{_count(len(m.properties), 'property', 'properties')}")
 
 
 def run_graph(path: str, fmt: str = "dot", output: str | None = None) -> int:
