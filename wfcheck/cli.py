@@ -287,7 +287,7 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
         for name, text in models:
             with open(os.path.join(output, f"{name}.pml"), "w", encoding="utf-8") as handle:
                 handle.write(text)
-        click.echo(f"wrote {len(models)} models to {output}/", err=True)
+        click.echo(f"wrote {_count(len(models), 'model')} to {output}/", err=True)
     return EXIT_OK
 
 
@@ -499,9 +499,10 @@ def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
         return EXIT_INVALID
     mined = result.mined
     _write(mined.text, output)
-    click.echo(f"mined {mined.runs} runs ({mined.events} events): {mined.states} states, "
-               f"{mined.transitions} transitions (k = {mined.k}), {len(mined.properties)} properties, "
-               f"{len(mined.candidates)} candidates as comments", err=True)
+    click.echo(f"mined {_count(mined.runs, 'run')} ({_count(mined.events, 'event')}): {_count(mined.states, 'state')}, "
+               f"{_count(mined.transitions, 'transition')} (k = {mined.k}), "
+               f"{_count(len(mined.properties), 'property', 'properties')}, "
+               f"{_count(len(mined.candidates), 'candidate')} as comments", err=True)
     return EXIT_OK
 
 
