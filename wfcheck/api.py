@@ -33,6 +33,13 @@ def check_file(path: str) -> CheckResult:
     return check(path)
 
 
+def check_workflow_file(path: str) -> CheckResult:
+    """As `check_file`, for the commands that run a workflow: a catalog is an error (WF414)."""
+    from wfcheck.spec.frontend import check_workflow_file as check
+
+    return check(path)
+
+
 def check_text(text: str, path: str = "<input>") -> CheckResult:
     """As `check_file`, for text in memory (`path` names it in diagnostics)."""
     from wfcheck.spec.frontend import check_text as check
