@@ -129,7 +129,7 @@ def _clauses(source: Source, step: Step) -> list[Clause]:
 
 def _local(source: Source, step: Step) -> list[Candidate]:
     """guard, clause, remove, split and narrow on the step's own transition."""
-    t, index, offsets = step.transition, step.index, source.offsets
+    t, index = step.transition, step.index
     clauses = _clauses(source, step)
     out = []
     for clause in clauses:
