@@ -297,8 +297,12 @@ def parse_tokens(items) -> dict[str, frozenset[str]]:
 def serve(gate: Gate, host: str = "127.0.0.1", port: int = 8700) -> None:
     """Run the service with uvicorn until it is stopped: on uvloop and httptools where they
     are installed (the `gate` extra has them), without access log or per-response headers
-    that nobody reads."""
+    that nobody reads; a connection is kept open 75 s between requests (uvicorn's default is
+    5 s), since an agent waits for its model between events."""
+    import gc
+
     import uvicorn
 
+    gc.freeze()     # the specs and their compiled monitors live as long as the process: keep them out of collections
     uvicorn.run(build_app(gate), host=host, port=port, log_level="warning", access_log=False,
-                server_header=False, date_header=False)
+                server_header=False, date_header=False, timeout_keep_alive=75)
