@@ -238,6 +238,7 @@ def test_service_idle_sessions_expire_and_finished_ones_free_their_monitor(servi
 
 def test_service_reload_keeps_sessions_and_a_failed_reload_keeps_the_old_spec(service):
     sid = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice")).json()["id"]
+    plain = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice")).json()["id"]
     read = {"event": {"type": "tool_call", "tool": "read_web", "arguments": {"url": "u"}, "result": "evil"}}
     bad_call = {"event": {"type": "tool_call", "tool": "send_money", "arguments": {"recipient": "XX", "amount": 9}}}
     assert service.post(f"/sessions/{sid}/step", json=read, headers=_auth("alice")).status_code == 200
@@ -265,7 +266,7 @@ def test_service_reload_keeps_sessions_and_a_failed_reload_keeps_the_old_spec(se
     fresh = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice")).json()["id"]
     call = {"event": {"type": "tool_call", "tool": "send_money", "arguments": {"recipient": "b", "amount": 1}}}
     assert service.post(f"/sessions/{fresh}/check", json=call, headers=_auth("alice")).json()["allowed"] is False
-    assert service.post(f"/sessions/{sid}/check", json=call, headers=_auth("alice")).json()["allowed"] is True
+    assert service.post(f"/sessions/{plain}/check", json=call, headers=_auth("alice")).json()["allowed"] is True
 
 
 # ---------------------------------------------------------------- MCP proxy
