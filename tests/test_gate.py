@@ -362,6 +362,10 @@ def test_gate_mcp_cli_rejects_a_bad_spec_and_an_upstream_that_does_not_start(tmp
     assert result.exit_code == 2 and "error[WF" in result.output
     result = CliRunner().invoke(main, ["gate", "serve", MINI])
     assert result.exit_code == 2 and "token" in result.output
+    result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--listen", "8701", "--", "true"])
+    assert result.exit_code == 2 and "is not HOST:PORT" in result.output
+    result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--listen", "127.0.0.1:0", "--audit", "x.jsonl", "--", "true"])
+    assert result.exit_code == 2 and "--audit-dir" in result.output
     pytest.importorskip("mcp")
     result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--", str(tmp_path / "no-such-server")])
     assert result.exit_code == 2 and "cannot start or reach the MCP server" in result.output
