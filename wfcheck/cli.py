@@ -581,21 +581,8 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
 
 def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (), audit: str | None = None,
                  timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
-    result = _load_ok(spec, "text")
-    if result is None:
-        return EXIT_INVALID
-    if not command and not url:
-        click.echo("error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC -- COMMAND... "
-                   "or --url URL", err=True)
-        return EXIT_INVALID
-    try:
-        api.gate_mcp(result.model, command, url, audit, timeout, agent, fsync)
-    except ModuleNotFoundError as exc:
-        return _needs_extra("`wfcheck gate`", "gate", exc)
-    except ConnectionError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return EXIT_INVALID
-    return EXIT_OK
+    return _run_proxy(spec, command, url, "", lambda model: api.gate_mcp(model, command, url, audit, timeout, agent,
+                                                                         fsync))
 
 
 def run_gate_mcp_http(spec: str, command: tuple[str, ...], url: tuple[str, ...], listen: str,
@@ -610,17 +597,25 @@ def run_gate_mcp_http(spec: str, command: tuple[str, ...], url: tuple[str, ...],
     if not host or not port.isdigit() or int(port) > 65535:
         click.echo(f"error: --listen `{listen}` is not HOST:PORT\n  = help: --listen 127.0.0.1:8701", err=True)
         return EXIT_INVALID
+
+    def ready(bound: int) -> None:
+        click.echo(f"wfcheck gate: MCP proxy on http://{host}:{bound}/mcp", err=True)
+
+    return _run_proxy(spec, command, url, " --listen HOST:PORT", lambda model: api.gate_mcp_http(
+        model, command, url, host.strip("[]"), int(port), audit_dir, tokens, timeout, agent, fsync, ready=ready))
+
+
+def _run_proxy(spec: str, command: tuple[str, ...], url: tuple[str, ...], how: str, serve) -> int:
+    """Check SPEC and that there is an upstream, then `serve(model)` until it ends."""
     result = _load_ok(spec, "text")
     if result is None:
         return EXIT_INVALID
     if not command and not url:
-        click.echo("error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC --listen HOST:PORT -- COMMAND... "
+        click.echo(f"error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC{how} -- COMMAND... "
                    "or --url URL", err=True)
         return EXIT_INVALID
     try:
-        api.gate_mcp_http(result.model, command, url, host.strip("[]"), int(port), audit_dir, tokens, timeout, agent,
-                          fsync, ready=lambda p: click.echo(f"wfcheck gate: MCP proxy on http://{host}:{p}/mcp",
-                                                            err=True))
+        serve(result.model)
     except ModuleNotFoundError as exc:
         return _needs_extra("`wfcheck gate`", "gate", exc)
     except ConnectionError as exc:
