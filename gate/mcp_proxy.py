@@ -1,7 +1,6 @@
 """The MCP proxy (`wfcheck gate mcp SPEC -- COMMAND...` or `--url URL`): an MCP server, over
 stdio or (`--listen HOST:PORT`) streamable HTTP, whose tools are those of one or more
-upstream MCP servers. Each `tools/call` is
-checked by the session first; a call that would break the spec is refused with a tool
+upstream MCP servers. Each `tools/call` is checked by the session first; a call that would break the spec is refused with a tool
 error naming the property and the chain of where the data entered, and is never sent
 upstream; an allowed call is forwarded and taken with its result (the structured content,
 if any, so that result fields get their labels). An upstream that fails or takes longer
@@ -27,9 +26,9 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 
-MCP_SESSION_ID = "mcp-session-id"
-
 from .session import Session, tool_call
+
+MCP_SESSION_ID = "mcp-session-id"
 
 
 @dataclass(frozen=True)
