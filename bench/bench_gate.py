@@ -1,7 +1,7 @@
 """Load test of `wfcheck gate serve` on loopback, and its memory over 1M events through HTTP.
 
     python bench/bench_gate.py                          # latency rows (defaults below)
-    python bench/bench_gate.py --markdown --seconds 60  # the table for docs/benchmarks.md
+    python bench/bench_gate.py --seconds 45 --peer      # also against a constant ASGI app (the peer)
     python bench/bench_gate.py --http-events 1000000    # memory: 1M events through HTTP, RSS sampled
 
 The service runs as `wfcheck gate serve` in a child process on 127.0.0.1 (a free port),
@@ -19,6 +19,9 @@ loop, where every agent sends its next request as soon as the last is answered (
 Little's law, latency = requests in flight / throughput). Then one agent closed-loop (the
 round trip itself). Reported: requests/s, `check` latency as the client saw it and as the
 server spent it (its Server-Timing header), the server's RSS.
+
+With `--peer` the same rows run against uvicorn serving a constant ASGI app that decides
+nothing: what the machine itself costs per round trip, in the same run.
 
 Memory (`--http-events N`): agents closed-loop until N events have gone through HTTP, the
 server's RSS sampled every `--sample` seconds: finished sessions must not make it grow.
