@@ -307,3 +307,27 @@ def test_mcp_proxy_over_streamable_http_forwards_refuses_and_survives_an_upstrea
     assert [line.get("error", False) for line in lines] == [False, False, True, True, True]
     report = api.check_traces(MINI, [str(logs[0])])
     assert [v.property for v in report.results[0].violations] == ["send_money_not_injected"]
+
+
+def test_http_proxy_sessions_one_run_per_mcp_session_finished_on_delete_and_closed_when_idle(tmp_path):
+    pytest.importorskip("mcp")
+    from types import SimpleNamespace
+
+    from wfcheck.gate.mcp_proxy import HttpSessions
+    from wfcheck.gate.session import Session
+
+    model = api.load_model(MINI)
+    sessions = HttpSessions(lambda sid: Session(model, sid, str(tmp_path / f"{sid}.jsonl")), idle_timeout=60)
+
+    def ctx(sid):
+        return SimpleNamespace(request=SimpleNamespace(headers={"mcp-session-id": sid}))
+
+    a, b = sessions.of(ctx("a")), sessions.of(ctx("b"))
+    assert a is not b and sessions.of(ctx("a")) is a and a.name == "a"
+    sessions.finish("a")                       # the client's DELETE
+    assert a.finished and a.log._file.closed and "a" not in sessions.open
+    sessions.open["b"][1][0] -= 120            # idle past the timeout
+    c = sessions.of(ctx("c"))
+    assert b.finished and "b" not in sessions.open and not c.finished
+    sessions.close()
+    assert c.finished and not sessions.open
