@@ -134,15 +134,15 @@ async def _body(receive, declared: str | None, limit: int) -> dict | None:
     return body
 
 
+class ClientGone(Exception):
+    """The client closed the connection before its request was read: no answer is sent."""
+
+
 async def _request_body(request: Request, gate: Gate) -> dict:
     body = await _body(request.receive, request.headers.get("content-length"), gate.limits.max_body)
     if body is None:
         raise ClientGone()
     return body
-
-
-class ClientGone(Exception):
-    """The client closed the connection before its request was read: no answer is sent."""
 
 
 def _violations(verdict) -> list:
