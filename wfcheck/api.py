@@ -407,6 +407,35 @@ def gate_mcp(spec: str | Model, command: tuple[str, ...] = (), urls: tuple[str, 
     serve_stdio(session, upstreams, timeout, agent)
 
 
+def gate_mcp_http(spec: str | Model, command: tuple[str, ...] = (), urls: tuple[str, ...] = (),
+                  host: str = "127.0.0.1", port: int = 8701, audit_dir: str | None = None,
+                  tokens: tuple[str, ...] = (), timeout: float = 60.0, agent: str | None = None,
+                  fsync: str = "flush", ready=None) -> None:
+    """Serve the MCP proxy over streamable HTTP at http://HOST:PORT/mcp (gate/mcp_proxy.py)
+    in front of the server `command` and/or the streamable-HTTP servers at `urls`, until
+    stopped: one gated run per MCP session, its audit log `AUDIT_DIR/<session id>.jsonl`.
+    `tokens`: bearer tokens, one of which every request must carry (none: no check).
+    `ready(port)` is called once it listens. Raises ConnectionError if an upstream cannot
+    be started or reached."""
+    import os
+
+    from wfcheck.gate.mcp_proxy import Upstream, serve_http
+    from wfcheck.gate.session import Session
+    from wfcheck.checker.trace.monitor import Monitor
+
+    upstreams = ([Upstream(command=tuple(command))] if command else []) + [Upstream(url=u) for u in urls]
+    template = Monitor(load_model(spec))
+    if audit_dir:
+        os.makedirs(audit_dir, exist_ok=True)
+
+    def new_session(sid: str) -> Session:
+        audit = os.path.join(audit_dir, f"{sid}.jsonl") if audit_dir else None
+        return Session(template, sid, audit, fsync)
+
+    serve_http(new_session, upstreams, host, port, tokens=frozenset(tokens), timeout=timeout, agent=agent,
+               ready=ready)
+
+
 def gate_service(specs: tuple[str, ...], tokens: tuple[str, ...], audit_dir: str | None = None, fsync: str = "flush",
                  max_events: int | None = None, max_sessions: int | None = None, max_body: int | None = None,
                  idle_timeout: float | None = None):

@@ -595,15 +595,41 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
 
 def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (), audit: str | None = None,
                  timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
+    return _run_proxy(spec, command, url, "", lambda model: api.gate_mcp(model, command, url, audit, timeout, agent,
+                                                                         fsync))
+
+
+def run_gate_mcp_http(spec: str, command: tuple[str, ...], url: tuple[str, ...], listen: str,
+                      audit: str | None = None, audit_dir: str | None = None, tokens: tuple[str, ...] = (),
+                      timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
+    """`wfcheck gate mcp SPEC --listen HOST:PORT`: the proxy over streamable HTTP."""
+    if audit is not None:
+        click.echo("error: --audit is one run's log; with --listen each MCP session has its own\n"
+                   "  = help: --audit-dir DIR", err=True)
+        return EXIT_INVALID
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        click.echo(f"error: --listen `{listen}` is not HOST:PORT\n  = help: --listen 127.0.0.1:8701", err=True)
+        return EXIT_INVALID
+
+    def ready(bound: int) -> None:
+        click.echo(f"wfcheck gate: MCP proxy on http://{host}:{bound}/mcp", err=True)
+
+    return _run_proxy(spec, command, url, " --listen HOST:PORT", lambda model: api.gate_mcp_http(
+        model, command, url, host.strip("[]"), int(port), audit_dir, tokens, timeout, agent, fsync, ready=ready))
+
+
+def _run_proxy(spec: str, command: tuple[str, ...], url: tuple[str, ...], how: str, serve) -> int:
+    """Check SPEC and that there is an upstream, then `serve(model)` until it ends."""
     result = _load_ok(spec, "text")
     if result is None:
         return EXIT_INVALID
     if not command and not url:
-        click.echo("error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC -- COMMAND... "
+        click.echo(f"error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC{how} -- COMMAND... "
                    "or --url URL", err=True)
         return EXIT_INVALID
     try:
-        api.gate_mcp(result.model, command, url, audit, timeout, agent, fsync)
+        serve(result.model)
     except ModuleNotFoundError as exc:
         return _needs_extra("`wfcheck gate`", "gate", exc)
     except ConnectionError as exc:
@@ -649,13 +675,24 @@ FSYNC = click.Choice(["always", "flush", "never"])
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
               help="Seconds an upstream tool call may take.")
 @click.option("--agent", help="The agent's name in the spec, for the calls through this proxy.")
-def gate_mcp_cmd(spec, command, url, audit, fsync, timeout, agent):
-    """Proxy MCP servers over stdio, refusing tool calls that break SPEC.
+@click.option("--listen", metavar="HOST:PORT", help="Serve the proxy over streamable HTTP at http://HOST:PORT/mcp "
+              "instead of stdio: one gated run per MCP session.")
+@click.option("--audit-dir", type=click.Path(file_okay=False), help="With --listen: one JSONL audit log per MCP "
+              "session here.")
+@click.option("--token", "tokens", multiple=True, envvar="WFCHECK_GATE_TOKENS", help="With --listen: a bearer token "
+              "every request must carry (repeatable; none: no check).")
+def gate_mcp_cmd(spec, command, url, audit, fsync, timeout, agent, listen, audit_dir, tokens):
+    """Proxy MCP servers over stdio (or streamable HTTP), refusing tool calls that break SPEC.
 
     \b
     wfcheck gate mcp banking.wf -- python bank_server.py
-    Exit codes: 0 the client closed the session, 2 invalid input, 70 internal error.
+    wfcheck gate mcp banking.wf --listen 127.0.0.1:8701 --audit-dir audit/ -- python bank_server.py
+    Exit codes: 0 the client closed the session (or the server was stopped), 2 invalid input,
+    70 internal error.
     """
+    if listen is not None:
+        _guarded(run_gate_mcp_http)(spec=spec, command=command, url=url, listen=listen, audit=audit,
+                                    audit_dir=audit_dir, tokens=tokens, timeout=timeout, agent=agent, fsync=fsync)
     _guarded(run_gate_mcp)(spec=spec, command=command, url=url, audit=audit, timeout=timeout, agent=agent,
                            fsync=fsync)
 
