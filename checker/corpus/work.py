@@ -10,15 +10,12 @@ from wfcheck.checker.trace.check import TraceResult, _check_file, _fewer_collect
 from wfcheck.checker.trace.monitor import Monitor
 from wfcheck.checker.trace.readers import native
 from wfcheck.checker.trace.readers.events import ReadProblem, Trace
+from wfcheck.checker.trace.readers.reader import MixedLines, read_lines
+from wfcheck.checker.trace.readers.urls import opener
 
 from .partition import Partition
-from .sources import opener
 
 _MONITORS: dict[tuple, Monitor] = {}
-
-
-class NotNative(Exception):
-    """A range holds a line that is not a native event: only the whole file reads it right."""
 
 
 @dataclass(frozen=True)
@@ -53,30 +50,34 @@ def check_partition(spec_key: str, model, precision: str, input_format: str | No
                     part: Partition) -> PartitionResult:
     monitor = monitor_for(spec_key, model, precision)
     if part.whole:
-        results, unreadable = _check_file(monitor, part.file, input_format, opener=opener(part.file))
+        results, unreadable = _check_file(monitor, part.file, input_format)
         return PartitionResult(part, tuple(results), tuple(unreadable))
     results, unreadable = [], []
     try:
         with _fewer_collections():
-            for item in _read_range(part):
+            for item in _read_range(part, input_format):
                 if isinstance(item, ReadProblem):
                     unreadable.append(item)
                 else:
                     results.append(check_trace(monitor, item))
-    except NotNative:
+    except MixedLines:
         return PartitionResult(part, split_ok=False)
     return PartitionResult(part, tuple(results), tuple(unreadable))
 
 
 def _not_native(obj, line: int):
-    raise NotNative(line)
+    raise MixedLines(line)
 
 
-def _read_range(part: Partition) -> Iterator[Trace | ReadProblem]:
+def _read_range(part: Partition, input_format: str | None) -> Iterator[Trace | ReadProblem]:
     with opener(part.file)(part.file, "rb") as handle:
         handle.seek(part.start)
-        yield from native.read_lines(_lines_until(handle, part.end - part.start), part.file,
-                                     _not_native, part.first_line)
+        lines = _lines_until(handle, part.end - part.start)
+        if part.kind == "event":
+            yield from native.read_lines(lines, part.file, _not_native, part.first_line)
+        else:
+            yield from read_lines(lines, part.file, input_format, start=part.first_line,
+                                  first_document=part.first_document, only=part.kind)
 
 
 def _lines_until(handle, size: int) -> Iterator[bytes]:

@@ -87,6 +87,26 @@ def is_document(doc) -> bool:
     return type(doc) is dict and "resourceSpans" in doc
 
 
+def trace_ids(doc) -> frozenset[str]:
+    """The `traceId`s of an OTLP document's spans, as `SpanCollector.add` groups them (a
+    file's byte ranges are cut between batches that share none: checker/corpus/)."""
+    ids = set()
+    resource_spans = doc.get("resourceSpans") if type(doc) is dict else None
+    for resource in resource_spans if type(resource_spans) is list else ():
+        if type(resource) is not dict:
+            continue
+        scope_key = ("instrumentationLibrarySpans" if "instrumentationLibrarySpans" in resource
+                     and "scopeSpans" not in resource else "scopeSpans")
+        scopes = resource.get(scope_key)
+        for scope in scopes if type(scopes) is list else ():
+            spans = scope.get("spans") if type(scope) is dict else None
+            for span in spans if type(spans) is list else ():
+                trace_id = span.get("traceId") if type(span) is dict else None
+                if type(trace_id) is str and trace_id:
+                    ids.add(trace_id)
+    return frozenset(ids)
+
+
 class SpanCollector:
     """Spans of one file, from one OTLP document or several (an OTLP JSON Lines export
     holds one batch per line, and a trace's spans may be spread over batches)."""
