@@ -3,6 +3,7 @@ spec and kept for every later partition of the run (the spec reaches each worker
 scattered future)."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -11,7 +12,7 @@ from wfcheck.checker.trace.monitor import Monitor
 from wfcheck.checker.trace.readers import native
 from wfcheck.checker.trace.readers.events import ReadProblem, Trace
 from wfcheck.checker.trace.readers.reader import MixedLines, read_lines
-from wfcheck.checker.trace.readers.urls import opener
+from wfcheck.checker.trace.readers.urls import is_url, read_range
 
 from .partition import Partition
 
@@ -70,21 +71,26 @@ def _not_native(obj, line: int):
 
 
 def _read_range(part: Partition, input_format: str | None) -> Iterator[Trace | ReadProblem]:
-    with opener(part.file)(part.file, "rb") as handle:
-        handle.seek(part.start)
-        lines = _lines_until(handle, part.end - part.start)
-        if part.kind == "event":
-            yield from native.read_lines(lines, part.file, _not_native, part.first_line)
-        else:
-            yield from read_lines(lines, part.file, input_format, start=part.first_line,
-                                  first_document=part.first_document, only=part.kind)
+    lines = _range_lines(part)
+    if part.kind == "event":
+        yield from native.read_lines(lines, part.file, _not_native, part.first_line)
+    else:
+        yield from read_lines(lines, part.file, input_format, start=part.first_line,
+                              first_document=part.first_document, only=part.kind)
 
 
-def _lines_until(handle, size: int) -> Iterator[bytes]:
-    """The lines of the next `size` bytes (ranges end at line ends)."""
+def _range_lines(part: Partition) -> Iterator[bytes]:
+    """The lines of the range (ranges end at line ends): a local file's read as they come, a
+    URL's fetched in one request."""
+    if is_url(part.file):
+        yield from io.BytesIO(read_range(part.file, part.start, part.end))
+        return
+    size = part.end - part.start
     read = 0
-    for line in handle:
-        yield line
-        read += len(line)
-        if read >= size:
-            return
+    with open(part.file, "rb") as handle:
+        handle.seek(part.start)
+        for line in handle:
+            yield line
+            read += len(line)
+            if read >= size:
+                return

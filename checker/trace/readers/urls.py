@@ -6,6 +6,8 @@ A file keeps the name it is listed under (the URL with its protocol), so its tra
 named and located by it, by any command and on any number of processes alike."""
 from __future__ import annotations
 
+import io
+
 from .events import Location, ReadProblem
 
 _NO_FSSPEC = "reading URLs needs fsspec and the protocol's backend: pip install 'wfcheck[s3]' or 'wfcheck[gcs]'"
@@ -16,13 +18,25 @@ def is_url(path: str) -> bool:
 
 
 def opener(name: str):
-    """`open(name, mode)` for a local path or a URL (fsspec's, imported only for URLs)."""
+    """`open(name, "rb")` for a local path or a URL (fsspec's, imported only for URLs). A
+    URL's file is read through a 1 MiB `io.BufferedReader`: fsspec's own `readline` fetches
+    a block (s3fs: 50 MiB) for every line, which made reading 2 MiB of lines take 1.4 s
+    against 0.01 s so."""
     if not is_url(name):
         return open
     import fsspec
 
     fs, _ = fsspec.core.url_to_fs(name)
-    return lambda path, mode="rb": fs.open(fs._strip_protocol(path), mode)
+    return lambda path, mode="rb": io.BufferedReader(fs.open(fs._strip_protocol(path), mode), 1 << 20)
+
+
+def read_range(url: str, start: int, end: int) -> bytes:
+    """Bytes [start, end) of a URL's file in one request (a buffered fsspec file would fetch
+    its block size, megabytes, again for each small range)."""
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    return fs.cat_file(path, start=start, end=end)
 
 
 def url_files(url: str) -> tuple[dict[str, int], ReadProblem | None]:
