@@ -62,6 +62,7 @@ def s3(corpus):
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         env.setenv("AWS_CONFIG_FILE", os.devnull)
         env.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        env.setenv("AWS_EC2_METADATA_DISABLED", "true")        # never ask 169.254.169.254
         server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
         server.start()
         try:
@@ -86,6 +87,7 @@ def gcs(corpus):
     pytest.importorskip("gcp_storage_emulator")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
+        env.setenv("NO_GCE_CHECK", "true")                     # never ask the metadata server
         gcsfs = pytest.importorskip("gcsfs")
         from gcp_storage_emulator.server import create_server
 
@@ -129,6 +131,21 @@ def _store_reads_as_disk(url: str, corpus: Path) -> None:
 
 def test_s3_by_url_and_glob_equals_jobs_1_on_disk(s3, corpus):
     _store_reads_as_disk(s3, corpus)
+
+
+def test_s3_without_credentials_is_wf801(s3, corpus, monkeypatch):
+    """The backend's own error (botocore's NoCredentialsError) is an unreadable input, exit 2."""
+    import s3fs
+
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    s3fs.S3FileSystem.clear_instance_cache()
+    try:
+        report = api.check_traces(str(corpus / "spec.wf"), [s3 + "/t000.jsonl"])
+    finally:
+        s3fs.S3FileSystem.clear_instance_cache()
+    assert report.exit_code == 2 and [p.code for p in report.unreadable] == ["WF801"]
+    assert "NoCredentialsError" in report.unreadable[0].message
 
 
 def test_gcs_by_url_and_glob_equals_jobs_1_on_disk(gcs, corpus):

@@ -155,15 +155,18 @@ def _kind(line: bytes, input_format) -> str | None:
 
 def plan_file(source: Source, partition_bytes: int, input_format: str | None = None) -> list[Partition]:
     """Byte ranges of about `partition_bytes` covering `source`, in one line-by-line pass
-    (see the kinds above). One whole-file partition if the first line is none of the kinds
-    or no cut is found."""
-    with opener(source.name)(source.name, "rb") as handle:
-        lines = iter(handle)
-        head = next(lines, b"")
-        kind = _kind(head, input_format)
-        if kind is None:
-            return [Partition(source.name)]
-        cuts = list(_CUTS[kind](chain((head,), lines), partition_bytes))
+    (see the kinds above). One whole-file partition if the first line is none of the kinds,
+    no cut is found or the file cannot be read."""
+    try:
+        with opener(source.name)(source.name, "rb") as handle:
+            lines = iter(handle)
+            head = next(lines, b"")
+            kind = _kind(head, input_format)
+            if kind is None:
+                return [Partition(source.name)]
+            cuts = list(_CUTS[kind](chain((head,), lines), partition_bytes))
+    except OSError:                      # read whole, it is reported as unreadable (WF801)
+        return [Partition(source.name)]
     if not cuts:
         return [Partition(source.name)]
     bounds = [(0, 1, 0)] + cuts

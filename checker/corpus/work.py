@@ -61,7 +61,7 @@ def check_partition(spec_key: str, model, precision: str, input_format: str | No
                     unreadable.append(item)
                 else:
                     results.append(check_trace(monitor, item))
-    except MixedLines:
+    except (MixedLines, OSError):     # the whole file's read reports an unreadable file (WF801)
         return PartitionResult(part, split_ok=False)
     return PartitionResult(part, tuple(results), tuple(unreadable))
 

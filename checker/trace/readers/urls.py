@@ -17,6 +17,45 @@ def is_url(path: str) -> bool:
     return "://" in path
 
 
+def store_errors(call, *args, **kwargs):
+    """`call(...)`, a store's failures raised as OSError: each backend raises its own kinds
+    (botocore's NoCredentialsError, google.auth's, aiohttp's), and a reader reports an
+    OSError as WF801, the file unreadable."""
+    try:
+        return call(*args, **kwargs)
+    except OSError:
+        raise
+    except Exception as error:          # noqa: BLE001 - whatever the backend raises
+        raise OSError(f"{type(error).__name__}: {error}") from error
+
+
+class _StoreFile(io.RawIOBase):
+    """A store's file as raw bytes for `io.BufferedReader`, its failures OSErrors."""
+
+    def __init__(self, file) -> None:
+        self.file = file
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        return store_errors(self.file.readinto, buffer)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return store_errors(self.file.seek, offset, whence)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.file.close()
+        super().close()
+
+
 def opener(name: str):
     """`open(name, "rb")` for a local path or a URL (fsspec's, imported only for URLs). A
     URL's file is read through a 1 MiB `io.BufferedReader`: fsspec's own `readline` fetches
@@ -26,8 +65,9 @@ def opener(name: str):
         return open
     import fsspec
 
-    fs, _ = fsspec.core.url_to_fs(name)
-    return lambda path, mode="rb": io.BufferedReader(fs.open(fs._strip_protocol(path), mode), 1 << 20)
+    fs, _ = store_errors(fsspec.core.url_to_fs, name)
+    return lambda path, mode="rb": io.BufferedReader(
+        _StoreFile(store_errors(fs.open, fs._strip_protocol(path), mode)), 1 << 20)
 
 
 def read_range(url: str, start: int, end: int) -> bytes:
@@ -35,8 +75,8 @@ def read_range(url: str, start: int, end: int) -> bytes:
     its block size, megabytes, again for each small range)."""
     import fsspec
 
-    fs, path = fsspec.core.url_to_fs(url)
-    return fs.cat_file(path, start=start, end=end)
+    fs, path = store_errors(fsspec.core.url_to_fs, url)
+    return store_errors(fs.cat_file, path, start=start, end=end)
 
 
 def url_files(url: str) -> tuple[dict[str, int], ReadProblem | None]:
@@ -50,20 +90,24 @@ def url_files(url: str) -> tuple[dict[str, int], ReadProblem | None]:
     except ImportError as error:                   # no fsspec, or no backend for the protocol
         why = _NO_FSSPEC if getattr(error, "name", None) == "fsspec" else error
         return {}, ReadProblem("WF801", f"cannot open `{url}`: {why}", Location(url, 0))
-    except ValueError as error:                    # an unknown protocol
+    except Exception as error:                     # noqa: BLE001 - an unknown protocol, credentials
         return {}, ReadProblem("WF801", f"cannot open `{url}`: {error}", Location(url, 0))
     try:
-        if fs.isdir(path):
-            infos = {p: i for p, i in fs.find(path, detail=True).items() if _in_directory(p, path)}
-            what = f"no `.json` or `.jsonl` files in directory `{url}`"
-        elif fs.exists(path):
-            infos, what = {path: fs.info(path)}, ""
-        elif any(c in path for c in "*?["):
-            infos, what = fs.glob(path, detail=True), f"no file matches `{url}`"
-        else:
-            infos, what = {}, f"no such file or directory `{url}`"
+        return store_errors(_listed, fs, path, url)
     except OSError as error:
         return {}, ReadProblem("WF801", f"cannot read `{url}`: {error}", Location(url, 0))
+
+
+def _listed(fs, path: str, url: str) -> tuple[dict[str, int], ReadProblem | None]:
+    if fs.isdir(path):
+        infos = {p: i for p, i in fs.find(path, detail=True).items() if _in_directory(p, path)}
+        what = f"no `.json` or `.jsonl` files in directory `{url}`"
+    elif fs.exists(path):
+        infos, what = {path: fs.info(path)}, ""
+    elif any(c in path for c in "*?["):
+        infos, what = fs.glob(path, detail=True), f"no file matches `{url}`"
+    else:
+        infos, what = {}, f"no such file or directory `{url}`"
     files = {fs.unstrip_protocol(p): int(info.get("size") or 0) for p, info in infos.items()
              if info.get("type") != "directory"}
     if not files:
