@@ -2,14 +2,18 @@
 
     python bench/bench_corpus.py                      # 10M events, the tables on stdout
     python bench/bench_corpus.py --events 2000000 --markdown
+    python bench/bench_corpus.py --events 1000000 --rounds 3 --throughput-only   # a same-load control
 
 On a corpus of `--events` generated events (bench/gen_traces.py, native JSON Lines, traces
 of 20 to 300 events, 10 % of the runs breaking a property, `--files` files) with bench_trace's
 SPEC, conservative precision:
 
 - throughput: events/s (wall) of `check_traces` with `jobs=1` and `jobs=2` (the process
-  pool) and on a LocalCluster of 1, 2 and N (= CPUs) workers, the cluster started
-  beforehand (its start-up is its own row); every report is compared with `jobs=1`'s;
+  pool) and on a LocalCluster of 1, 2 and N (= CPUs) workers, the clusters started
+  beforehand (each start-up is its own row); every report is compared with `jobs=1`'s;
+  with `--rounds R` each run R times round-robin and the median (on a shared machine the
+  load changes over a long run, and a row measured later meets another load: the load
+  average after each run is in the table);
 - overhead: the scheduler's round trip for an empty task, and the cost of one more
   partition (one file of `--overhead-events` events cut into 1 and into many partitions on
   one worker: the time difference over the partition difference);
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -66,27 +71,47 @@ def _same(report, reference) -> str:
     return "yes" if api.render_traces(report, "json") == api.render_traces(reference, "json") else "NO"
 
 
-def throughput(spec: str, paths: list[str], events: int, cpus: int) -> tuple[list[list[str]], dict]:
-    rows, measured = [], {}
-    _progress("throughput: jobs=1")
-    reference, wall = _timed(lambda: api.check_traces(spec, paths, jobs=1))
-    rows.append(["process, jobs=1", "1", f"{wall:.1f}", f"{events / wall:,.0f}", "(reference)"])
-    _progress("throughput: jobs=2")
-    report, wall = _timed(lambda: api.check_traces(spec, paths, jobs=2))
-    rows.append(["process pool, jobs=2", "2", f"{wall:.1f}", f"{events / wall:,.0f}", _same(report, reference)])
-    for workers in sorted({1, 2, cpus}):
-        _progress(f"throughput: cluster of {workers}")
-        (cluster, client), start = _timed(lambda: _cluster(workers))
-        try:
-            report, wall = _timed(lambda: api.check_traces(spec, paths, client=client))
-        finally:
+def throughput(spec: str, paths: list[str], events: int, cpus: int, rounds: int = 1
+               ) -> tuple[list[list[str]], dict]:
+    """Each run `rounds` times, round-robin (so a change in the machine's load falls on every
+    run alike), its median wall time; each row with the 1-minute load average at its end."""
+    measured: dict = {}
+    sizes = sorted({1, 2, cpus})
+    clusters = {}
+    for workers in sizes:
+        _progress(f"starting a cluster of {workers}")
+        clusters[workers], measured[("startup", workers)] = _timed(lambda: _cluster(workers))
+    runs = [("process, jobs=1", 1, lambda: api.check_traces(spec, paths, jobs=1)),
+            ("process pool, jobs=2", 2, lambda: api.check_traces(spec, paths, jobs=2))]
+    runs += [(f"LocalCluster, {w} worker{'s' * (w > 1)}", w,
+              lambda w=w: api.check_traces(spec, paths, client=clusters[w][1])) for w in sizes]
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    loads: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    reference = None
+    same: dict[str, bool] = {}
+    try:
+        for round_no in range(rounds):
+            for name, _, run in runs:
+                _progress(f"throughput, round {round_no + 1}: {name}")
+                report, wall = _timed(run)
+                walls[name].append(wall)
+                loads[name].append(os.getloadavg()[0])
+                reference = reference or report
+                same[name] = same.get(name, True) and _same(report, reference) == "yes"
+    finally:
+        for cluster, client in clusters.values():
             client.close()
             cluster.close()
-        measured[workers] = events / wall
-        measured.setdefault("startup", start)
-        rows.append([f"LocalCluster, {workers} worker{'s' * (workers > 1)}", str(workers), f"{wall:.1f}",
-                     f"{events / wall:,.0f}", _same(report, reference)])
-        rows.append([f"  its start-up", "", f"{start:.1f}", "", ""])
+    rows = []
+    for name, workers, _ in runs:
+        wall = statistics.median(walls[name])
+        label = "(reference)" if name == runs[0][0] else "yes" if same[name] else "NO"
+        rows.append([name, str(workers), f"{wall:.1f}", f"{events / wall:,.0f}", label,
+                     "/".join(f"{x:.1f}" for x in loads[name])])
+        if name.startswith("LocalCluster"):
+            measured[workers] = events / wall
+            rows.append(["  its start-up", "", f"{measured[('startup', workers)]:.1f}", "", "", ""])
+    measured["startup"] = measured[("startup", 1)]
     return rows, measured
 
 
@@ -140,6 +165,9 @@ def main(argv=None) -> int:
     parser.add_argument("--overhead-events", type=int, default=100_000)
     parser.add_argument("--dir", help="keep the corpus here (reused when it is there)")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run each throughput row this many times, round-robin; the median")
+    parser.add_argument("--throughput-only", action="store_true", help="no overhead, crossover or projection")
     args = parser.parse_args(argv)
     cpus = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as scratch:
@@ -155,15 +183,18 @@ def main(argv=None) -> int:
             marker.write_text(str(info["events"]))
         paths = sorted(str(p) for p in corpus.glob("*.jsonl"))
         size = sum(os.path.getsize(p) for p in paths)
-        rows, measured = throughput(str(spec), paths, args.events, cpus)
-        _progress("overhead")
-        cost = overhead(str(spec), work, args.overhead_events)
-        cross = crossover(str(spec), work)
+        rows, measured = throughput(str(spec), paths, args.events, cpus, args.rounds)
+        if not args.throughput_only:
+            _progress("overhead")
+            cost = overhead(str(spec), work, args.overhead_events)
+            cross = crossover(str(spec), work)
     md = args.markdown
     print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end.\n")
     print(f"Corpus: {args.events:,} events, {len(paths)} files, {size / 2**20:,.0f} MiB; "
           f"partitions of {32} MiB.\n")
-    print(table(["run", "workers", "wall s", "events/s", "report = jobs=1"], rows, md) + "\n")
+    print(table(["run", "workers", "wall s", "events/s", "report = jobs=1", "load average after"], rows, md) + "\n")
+    if args.throughput_only:
+        return 0
     print(table(["overhead", "value"], [
         ["scheduler round trip of an empty task", f"{cost['round_trip'] * 1e3:.2f} ms"],
         [f"{cost['events']:,} events in 1 partition (1 worker)", f"{cost['one']:.2f} s"],
