@@ -134,7 +134,7 @@ def test_other_formats_are_cut_and_read_as_the_whole_file(tmp_path, fmt):
 
 def test_a_range_of_documents_refuses_what_would_shift_the_numbers(tmp_path):
     """Among documents, a malformed line, an OTLP line or a native event line sends the file
-    to be checked whole; so does an OTLP file whose runs never all end at once."""
+    to be checked whole."""
     (tmp_path / "spec.wf").write_text(SPEC)
     path = Path(write_corpus(str(tmp_path / "chat"), 3_000, (20, 120), 1, seed=5, fmt="openai")["paths"][0])
     lines = path.read_text().splitlines()
@@ -144,11 +144,33 @@ def test_a_range_of_documents_refuses_what_would_shift_the_numbers(tmp_path):
         mixed.write_text("\n".join(lines[:-3] + [junk] + lines[-3:]) + "\n")
         plan, same = _ranges_or_refusal(mixed, tmp_path / "spec.wf", SMALL // 2)
         assert len(plan) > 3 and same is None
+
+
+def _batch(trace_id: str, k: int, **more) -> dict:
+    return {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": trace_id, "spanId": f"{k:016x}", "name": "execute_tool lookup_order",
+         "startTimeUnixNano": str(1000 * k), "attributes": [
+             {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}}], **more}]}]}]}
+
+
+def test_otlp_runs_that_never_pause_are_cut_all_the_same(tmp_path):
+    """Two runs whose spans alternate line by line to the end: no line is between traces, so
+    each range owns the traces that start in it and reads on to their last span; a later
+    range leaves them out. A trace named first in a span's link (the plan's regular
+    expression sees every `traceId`) and spanned only later would be read by no range: the
+    merge sees that and the file is read whole."""
+    (tmp_path / "spec.wf").write_text(SPEC)
     busy = tmp_path / "busy.jsonl"
-    spans = [{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": f"{k % 2}", "spanId": f"{k}",
-                                                            "name": "chat"}]}]}]} for k in range(4000)]
-    busy.write_text("".join(json.dumps(line) + "\n" for line in spans))    # two runs, always both going on
-    assert plan_file(Source(str(busy), busy.stat().st_size), 4096) == [Partition(str(busy))]
+    busy.write_text("".join(json.dumps(_batch(f"run{k % 2}", k)) + "\n" for k in range(3000)))
+    plan, same = _ranges_or_refusal(busy, tmp_path / "spec.wf", 16 * 1024)
+    assert len(plan) > 5 and same is True
+    assert plan[1].ignore == {"run0", "run1"} and plan[0].read_end == busy.stat().st_size
+    linked = tmp_path / "linked.jsonl"
+    lines = [_batch("run0", 0, links=[{"traceId": "late", "spanId": "01"}])]
+    lines += [_batch("run0", k) for k in range(1, 1500)] + [_batch("late", k) for k in range(1500, 1600)]
+    linked.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    plan, same = _ranges_or_refusal(linked, tmp_path / "spec.wf", 16 * 1024)
+    assert len(plan) > 5 and same is None
 
 
 def _events(draw_lengths, names, seed):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import chain
 from typing import Iterable, Iterator
@@ -37,13 +38,18 @@ DEFAULT_PARTITION_BYTES = 32 * 2 ** 20
 class Partition:
     """Bytes [start, end) of `file` whose first line is line `first_line`, all lines of
     `kind` ("event", "otel" or "document"; `first_document` documents before it); `end`
-    None: the whole file, read as `--jobs 1` reads it."""
+    None: the whole file, read as `--jobs 1` reads it. An OTLP range owns the traces whose
+    first span is in it: it reads on past `end` to `read_end` for their last spans, keeping
+    nothing else from there, and leaves out the traces in `ignore`."""
     file: str
     start: int = 0
     end: int | None = None
     first_line: int = 1
     kind: str = "event"
     first_document: int = 0
+    read_end: int | None = None          # OTLP: read on to here, for this range's traces' last spans
+    own_until: int | None = None         # OTLP: the first line of the next range
+    ignore: frozenset = frozenset()      # OTLP: the traces an earlier range reads
 
     @property
     def whole(self) -> bool:
@@ -113,11 +119,21 @@ def _document_cuts(lines: Iterable[bytes], size: int) -> Iterator[Cut]:
         pos, line_no = pos + len(line), line_no + 1
 
 
-def _batch_cuts(lines: Iterable[bytes], size: int) -> Iterator[Cut]:
-    """Where no trace has spans both before and after the line (a trace's spans may be
-    spread over batches, and batches of concurrent runs interleave): one pass that finds
-    each `traceId`'s first and last line with a regular expression (no JSON parsing), then
-    the first such line past each target."""
+def _decoded(raw: bytes) -> str | None:
+    try:
+        value = json.loads(b'"' + raw + b'"')
+    except ValueError:
+        return None
+    return value if type(value) is str else None
+
+
+def _batch_plan(name: str, lines: Iterable[bytes], size: int) -> list[Partition]:
+    """Ranges of OTLP batches, cut at the first line past each target. A trace's spans may
+    be spread over batches, and a batching exporter interleaves the batches of concurrent
+    runs, so a line where no run goes on may never come: each range owns the traces whose
+    first span is in it and reads on to their last span, and the later ranges those spans
+    reach leave them out. One pass finds each `traceId`'s first and last line with a
+    regular expression (no JSON parsing)."""
     starts = array("q")
     first: dict[bytes, int] = {}
     last: dict[bytes, int] = {}
@@ -128,20 +144,31 @@ def _batch_cuts(lines: Iterable[bytes], size: int) -> Iterator[Cut]:
         for trace_id in _TRACE_ID.findall(line):
             first.setdefault(trace_id, i)
             last[trace_id] = i
-    inside = array("q", bytes(8 * (len(starts) + 1)))     # +1 at a trace's second line, -1 past its last
-    for trace_id, i in first.items():
-        if last[trace_id] > i:
-            inside[i + 1] += 1
-            inside[last[trace_id] + 1] -= 1
-    target, open_traces = size, 0
-    for i in range(1, len(starts)):
-        open_traces += inside[i]
-        if open_traces == 0 and starts[i] >= target:
-            yield starts[i], i + 1, 0
+    starts.append(pos)
+    lines_total = len(starts) - 1
+    cuts, target = [], size
+    for i in range(1, lines_total):
+        if starts[i] >= target:
+            cuts.append(i)
             target = starts[i] + size
+    if not cuts:
+        return [Partition(name)]
+    bounds = [0, *cuts, lines_total]
+    reach = bounds[1:]
+    ignore: list[set] = [set() for _ in reach]
+    for trace_id, begin in first.items():
+        owner, until = bisect_right(cuts, begin), bisect_right(cuts, last[trace_id])
+        if until > owner:
+            reach[owner] = max(reach[owner], last[trace_id] + 1)
+            decoded = _decoded(trace_id)
+            if decoded is not None:     # else the later ranges read it too: the merge sees it twice
+                for k in range(owner + 1, until + 1):
+                    ignore[k].add(decoded)
+    return [Partition(name, starts[b], starts[e], b + 1, "otel", 0, starts[reach[k]], e + 1, frozenset(ignore[k]))
+            for k, (b, e) in enumerate(zip(bounds, bounds[1:]))]
 
 
-_CUTS = {"event": _event_cuts, "document": _document_cuts, "otel": _batch_cuts}
+_CUTS = {"event": _event_cuts, "document": _document_cuts}
 
 
 def _kind(line: bytes, input_format) -> str | None:
@@ -164,6 +191,8 @@ def plan_file(source: Source, partition_bytes: int, input_format: str | None = N
             kind = _kind(head, input_format)
             if kind is None:
                 return [Partition(source.name)]
+            if kind == "otel":
+                return _batch_plan(source.name, chain((head,), lines), partition_bytes)
             cuts = list(_CUTS[kind](chain((head,), lines), partition_bytes))
     except OSError:                      # read whole, it is reported as unreadable (WF801)
         return [Partition(source.name)]

@@ -162,6 +162,12 @@ def _mergeable(parts: list[PartitionResult]) -> bool:
     names = Counter(r.name for p in parts for r in {r.name: r for r in p.results}.values())
     if any(n > 1 for n in names.values()):          # a trace id met again in a later range
         return False
+    read_to: dict[str, int] = {}                    # OTLP: how far the range owning a trace read
+    for part in parts:
+        for trace_id, line in part.dropped:          # each span left out was read by its owner
+            if read_to.get(f"{part.partition.file}#{trace_id}", 0) < line:
+                return False
+        read_to.update((r.name, part.last_line) for r in part.results)
     codes = Counter(u.code for p in parts for u in p.unreadable)
     return codes["WF802"] <= MAX_REPORTED and codes["WF803"] <= MAX_REPORTED
 

@@ -184,14 +184,17 @@ def line_kind(obj, input_format: str | None) -> str:
 
 
 def read_lines(lines: Iterable[str | bytes], file: str, input_format: str | None = None, *,
-               start: int = 1, first_document: int = 0, only: str | None = None
-               ) -> Iterator[Trace | ReadProblem]:
+               start: int = 1, first_document: int = 0, only: str | None = None,
+               spans: otel.SpanRange | None = None) -> Iterator[Trace | ReadProblem]:
     """JSON lines: native events (grouped into traces by `trace`), or one trace per line
     in any format; OTLP lines are gathered over the whole file, then split by `traceId`.
 
     A byte range of a file (checker/corpus/) is read with `start`, the number of its first
     line, `first_document`, the number of documents before it, and `only`, the kind of
-    line (`line_kind`, "otel" or "document") it must hold, else MixedLines is raised."""
+    line (`line_kind`, "otel" or "document") it must hold, else MixedLines is raised; an
+    OTLP range with `spans`, what it keeps (from its `own_until` line on, a malformed line
+    is the next range's to report)."""
+    own_until = spans.own_until if spans else None
     collector: otel.SpanCollector | None = None
     count = first_document
 
@@ -203,7 +206,7 @@ def read_lines(lines: Iterable[str | bytes], file: str, input_format: str | None
         locate = Locator(file, lineno)
         if kind == "otel":
             if collector is None:
-                collector = otel.SpanCollector(file)
+                collector = otel.SpanCollector(file, spans)
             yield from collector.add(obj, locate)
             return
         if kind == "event":      # in `native.read_lines`: an event line without `trace`
@@ -220,7 +223,7 @@ def read_lines(lines: Iterable[str | bytes], file: str, input_format: str | None
             obj, why = parse_line(line)
             if why is None:
                 yield from other(obj, lineno)
-            elif why:
+            elif why and (own_until is None or lineno < own_until):
                 if only == "document":             # it would have shifted the numbers
                     raise MixedLines(lineno)
                 yield ReadProblem("WF802", why, Location(file, lineno))
