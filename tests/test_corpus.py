@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from wfcheck import api
-from wfcheck.checker.corpus.partition import Partition, plan_file, splittable
+from wfcheck.checker.corpus.partition import plan_file, splittable
 from wfcheck.checker.corpus.progress import ProgressBar
 from wfcheck.checker.corpus.run import CorpusProgress, _mergeable
 from wfcheck.checker.corpus.sources import Source
