@@ -3,6 +3,7 @@
     python bench/bench_corpus.py                      # 10M events, the tables on stdout
     python bench/bench_corpus.py --events 2000000 --markdown
     python bench/bench_corpus.py --events 1000000 --rounds 3 --throughput-only   # a same-load control
+    python bench/bench_corpus.py --formats --events 300000 --rounds 3   # OpenAI/Anthropic/OTLP, one file each
 
 On a corpus of `--events` generated events (bench/gen_traces.py, native JSON Lines, traces
 of 20 to 300 events, 10 % of the runs breaking a property, `--files` files) with bench_trace's
@@ -20,7 +21,9 @@ SPEC, conservative precision:
 - crossover: corpora of 1k to 1M events, the pool (`jobs=2`) against the cluster (2
   workers), with and without the cluster's start-up;
 - projection: a 10-node cluster on the 10M-event corpus, from the measured per-worker rate,
-  the per-partition overhead and the start-up (not assumed).
+  the per-partition overhead and the start-up (not assumed);
+- `--formats`: one large file in each of the other JSON Lines formats, on 2 workers, read
+  whole against cut into ranges.
 
 Times are wall seconds: the cluster's work is in other processes. The machine may be shared.
 """
@@ -158,6 +161,39 @@ def crossover(spec: str, work: Path) -> list[list[str]]:
     return rows
 
 
+def formats(spec: str, work: Path, events: int, rounds: int, md: bool) -> str:
+    """One large file in each non-native format on a cluster of 2 workers: read whole (one
+    partition, as before issue 15's ranges for these formats) against cut into ranges of the
+    default size; round-robin, the median; both reports compared with `jobs=1`'s."""
+    rows = []
+    cluster, client = _cluster(2)
+    try:
+        for fmt in ("openai", "anthropic", "otel"):
+            _progress(f"formats: writing {events:,} events of {fmt}")
+            info = write_corpus(str(work / f"one-{fmt}-{events}"), events, LENGTHS, 1, seed=3, fmt=fmt)
+            path, size = info["paths"][0], info["bytes"]
+            reference = api.check_traces(spec, [path], jobs=1)
+            from wfcheck.checker.corpus.partition import DEFAULT_PARTITION_BYTES, plan_file
+            from wfcheck.checker.corpus.sources import Source
+
+            parts = len(plan_file(Source(path, size), DEFAULT_PARTITION_BYTES))
+            walls: dict[str, list[float]] = {"whole": [], "ranges": []}
+            same = True
+            for _ in range(rounds):
+                for how, cut in (("whole", size + 1), ("ranges", DEFAULT_PARTITION_BYTES)):
+                    report, wall = _timed(lambda: api.check_traces(spec, [path], client=client,
+                                                                   partition_bytes=cut))
+                    walls[how].append(wall)
+                    same = same and _same(report, reference) == "yes"
+            whole, ranges = statistics.median(walls["whole"]), statistics.median(walls["ranges"])
+            rows.append([fmt, f"{size / 2**20:,.0f}", str(parts), f"{whole:.1f}", f"{ranges:.1f}",
+                         f"{whole / ranges:.2f}×", "yes" if same else "NO"])
+    finally:
+        client.close()
+        cluster.close()
+    return table(["format", "MiB", "ranges", "whole file s", "ranges s", "speed-up", "report = jobs=1"], rows, md)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -168,6 +204,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="run each throughput row this many times, round-robin; the median")
     parser.add_argument("--throughput-only", action="store_true", help="no overhead, crossover or projection")
+    parser.add_argument("--formats", action="store_true",
+                        help="only: one file of --events events per non-native format, whole against ranges")
     args = parser.parse_args(argv)
     cpus = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as scratch:
@@ -175,6 +213,11 @@ def main(argv=None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         spec = work / "spec.wf"
         spec.write_text(SPEC, encoding="utf-8")
+        if args.formats:
+            print(f"Machine: {machine()}.\n")
+            print(formats(str(spec), work, args.events, args.rounds, args.markdown))
+            print(f"\nLoad average {os.getloadavg()[0]:.1f} at the end.")
+            return 0
         corpus = work / f"corpus-{args.events}"
         _progress(f"writing {args.events:,} events")
         marker = corpus / "done"
