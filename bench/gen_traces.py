@@ -171,9 +171,11 @@ def gen_trace(rng: random.Random, name: str, events: int | None = None, calls: i
 
 
 def write_corpus(directory: str, total_events: int, lengths: tuple[int, int] | int, files: int,
-                 seed: int = 0, prefix: str = "t", violating: float = 0.1) -> dict:
+                 seed: int = 0, prefix: str = "t", violating: float = 0.1, fmt: str = "native",
+                 concurrent: int = 3) -> dict:
     """Write about `total_events` events into `files` JSONL files in `directory`, traces of a
-    length drawn uniformly from `lengths` (or exactly `lengths`). Returns counts."""
+    length drawn uniformly from `lengths` (or exactly `lengths`), in format `fmt` (see
+    `LineWriter`; `concurrent`: OTLP's runs at once). Returns counts."""
     rng = random.Random(seed)
     os.makedirs(directory, exist_ok=True)
     per_file = -(-total_events // files)
@@ -184,16 +186,17 @@ def write_corpus(directory: str, total_events: int, lengths: tuple[int, int] | i
         paths.append(path)
         written = 0
         with open(path, "w", encoding="utf-8") as out:
+            writer = LineWriter(out, fmt, rng, concurrent)
             while written < per_file and events < total_events:
                 n = lengths if isinstance(lengths, int) else rng.randint(*lengths)
                 n = min(n, total_events - events) if not isinstance(lengths, int) else n
                 trace = gen_trace(rng, f"{prefix}{f}-{traces}", events=n, violating=violating)
-                out.write("\n".join(json.dumps(line, separators=(", ", ": ")) for line in trace))
-                out.write("\n")
+                writer.add(trace)
                 traces += 1
                 lines += len(trace)
                 written += n
                 events += n
+            writer.close()
     return {"paths": paths, "traces": traces, "lines": lines, "events": events,
             "bytes": sum(os.path.getsize(p) for p in paths)}
 
@@ -216,3 +219,152 @@ def to_openai(trace) -> list[dict]:
         else:
             raise ValueError(f"no OpenAI form for {type(event).__name__}")
     return out
+
+
+class LineWriter:
+    """Writes generated traces (native event lines) as JSON Lines in one of the readers'
+    formats: "native" (the lines as they are); "openai" and "anthropic" (one conversation a
+    line: a tool call is an assistant turn and its result a `tool` message or a
+    `tool_result` block, an error result marked as each format does); "otel" (OTLP batches
+    of GenAI spans, one `invoke_agent` root, a chat span per message and an `execute_tool`
+    span per call; each trace's spans in batches of 1 to 12, the batches of up to
+    `concurrent` runs at a time interleaved over the lines, one line in ten holding batches
+    of two runs, as a batching exporter writes concurrent runs; after each run the number
+    of runs going on is drawn from 1 to `concurrent`, so with `concurrent` > 1 a line where
+    no run goes on is there only now and then)."""
+
+    def __init__(self, out, fmt: str, rng: random.Random, concurrent: int = 3) -> None:
+        assert fmt in ("native", "openai", "anthropic", "otel"), fmt
+        self.out, self.fmt, self.rng, self.concurrent = out, fmt, rng, concurrent
+        self.open: list[list[list[dict]]] = []      # otel: the runs being written, their batches left
+        self.traces = 0
+
+    def add(self, trace: list[dict]) -> None:
+        if self.fmt == "native":
+            self._line_many(trace)
+        elif self.fmt == "openai":
+            self._line({"id": trace[0]["trace"], "messages": _openai_messages(trace)})
+        elif self.fmt == "anthropic":
+            self._line({"system": "You are a support assistant.", "messages": _anthropic_messages(trace)})
+        else:
+            spans = _otel_spans(trace, self.traces)
+            batches = []
+            while spans:
+                size = self.rng.randint(1, 12)
+                batches.append(spans[:size])
+                spans = spans[size:]
+            self.open.append(batches)
+            limit = self.rng.randint(1, self.concurrent)
+            while len(self.open) >= limit:
+                self._batch_line()
+        self.traces += 1
+
+    def close(self) -> None:
+        while self.open:
+            self._batch_line()
+
+    def _batch_line(self) -> None:
+        runs = [self.rng.randrange(len(self.open))]
+        if len(self.open) > 1 and self.rng.random() < 0.1:
+            runs.append((runs[0] + 1) % len(self.open))
+        resources = [{"resource": {"attributes": [_kv("service.name", "support-bench")]},
+                      "scopeSpans": [{"scope": {"name": "gen_traces"}, "spans": self.open[k].pop(0)}]}
+                     for k in runs]
+        self.open = [batches for batches in self.open if batches]
+        self._line({"resourceSpans": resources})
+
+    def _line(self, obj: dict) -> None:
+        self.out.write(json.dumps(obj, separators=(", ", ": ")) + "\n")
+
+    def _line_many(self, objs: list[dict]) -> None:
+        self.out.write("\n".join(json.dumps(o, separators=(", ", ": ")) for o in objs) + "\n")
+
+
+def _turns(trace: list[dict]) -> list[tuple]:
+    """A trace's events in order: ("message", role, text) or ("call", id, tool, arguments,
+    result text, error), a call and its later `tool_result` line joined."""
+    out: list = []
+    waiting: dict[str, int] = {}
+    for k, line in enumerate(trace):
+        if line["type"] == "message":
+            out.append(("message", line["role"], line["content"]))
+        elif line["type"] == "tool_call":
+            call_id = line.get("call_id") or f"call{k}"
+            result = line.get("result")
+            text = None if result is None else result if isinstance(result, str) else json.dumps(result)
+            if result is None:
+                waiting[call_id] = len(out)
+            out.append(("call", call_id, line["tool"], line.get("arguments", {}), text, bool(line.get("error"))))
+        else:
+            result = line["result"]
+            slot = waiting.pop(line["call_id"])
+            out[slot] = out[slot][:4] + (result if isinstance(result, str) else json.dumps(result),
+                                         bool(line.get("error")))
+    return out
+
+
+def _openai_messages(trace: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for turn in _turns(trace):
+        if turn[0] == "message":
+            out.append({"role": turn[1], "content": turn[2]})
+            continue
+        _, call_id, tool, arguments, text, error = turn
+        out.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}]})
+        out.append({"role": "tool", "tool_call_id": call_id, "content": f"Error: {text}" if error else text})
+    return out
+
+
+def _anthropic_messages(trace: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for turn in _turns(trace):
+        if turn[0] == "message":
+            content = turn[2] if turn[1] == "user" else [{"type": "text", "text": turn[2]}]
+            out.append({"role": turn[1], "content": content})
+            continue
+        _, call_id, tool, arguments, text, error = turn
+        out.append({"role": "assistant", "content": [{"type": "tool_use", "id": call_id, "name": tool,
+                                                      "input": arguments}]})
+        out.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": call_id,
+                                                 "content": text, "is_error": error}]})
+    return out
+
+
+def _kv(key: str, value: str) -> dict:
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def _otel_spans(trace: list[dict], number: int) -> list[dict]:
+    """The spans of one run: a root `invoke_agent` span and one span per event, 1 µs apart."""
+    trace_id = f"{number + 1:032x}"
+    base = 1_700_000_000_000_000_000 + number * 10_000_000
+    turns = _turns(trace)
+
+    def span(k: int, name: str, attributes: list[dict], parent: str | None, error: bool = False,
+             length: int = 500) -> dict:
+        out = {"traceId": trace_id, "spanId": f"{k + 1:016x}", "name": name,
+               "startTimeUnixNano": str(base + k * 1000), "endTimeUnixNano": str(base + k * 1000 + length),
+               "attributes": attributes}
+        if parent:
+            out["parentSpanId"] = parent
+        if error:
+            out["status"] = {"code": 2, "message": "the tool failed"}
+        return out
+
+    root = span(0, "invoke_agent assistant", [_kv("gen_ai.operation.name", "invoke_agent"),
+                                             _kv("gen_ai.agent.name", "assistant")], None,
+                length=(len(turns) + 1) * 1000)
+    spans = [root]
+    for k, turn in enumerate(turns, 1):
+        if turn[0] == "message":
+            key = "gen_ai.input.messages" if turn[1] == "user" else "gen_ai.output.messages"
+            parts = json.dumps([{"role": turn[1], "parts": [{"type": "text", "content": turn[2]}]}])
+            spans.append(span(k, "chat", [_kv("gen_ai.operation.name", "chat"), _kv(key, parts)], root["spanId"]))
+        else:
+            _, call_id, tool, arguments, text, error = turn
+            spans.append(span(k, f"execute_tool {tool}", [
+                _kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", tool),
+                _kv("gen_ai.tool.call.id", call_id), _kv("gen_ai.tool.call.arguments", json.dumps(arguments)),
+                _kv("gen_ai.tool.call.result", text)], root["spanId"], error))
+    return spans

@@ -1,6 +1,7 @@
 """Checking a corpus on Dask (checker/corpus/): the report equals `--jobs 1`'s in every
-output format, on the real runs and on generated corpora cut into byte ranges (with the
-cases a range cannot read alone); fsspec URLs; checkpoint and resume after a kill; a
+output format, on the real runs and on generated corpora cut into byte ranges (native
+events, OpenAI and Anthropic conversations, OTLP batches; with the cases a range cannot
+read alone); fsspec URLs; checkpoint and resume after a kill; a
 worker killed mid-run; the progress bar; the CLI. The range reader's exactness is also a
 property test without Dask. Clusters are LocalClusters on 127.0.0.1 with two workers."""
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from wfcheck import api
-from wfcheck.checker.corpus.partition import Partition, plan_file, splittable
+from wfcheck.checker.corpus.partition import plan_file, splittable
 from wfcheck.checker.corpus.progress import ProgressBar
 from wfcheck.checker.corpus.run import CorpusProgress, _mergeable
 from wfcheck.checker.corpus.sources import Source
@@ -96,11 +97,80 @@ def test_plan_cuts_only_between_traces(corpus):
         assert json.loads(data[after.start:data.index(b"\n", after.start)])["trace"] != last["trace"]
 
 
-def test_only_large_native_jsonl_is_split():
-    assert splittable(Source("a.jsonl", 10), 5, None) and splittable(Source("a.jsonl", 10), 5, "native")
-    assert not splittable(Source("a.jsonl", 10), 20, None)
-    assert not splittable(Source("a.json", 10), 5, None)
-    assert not splittable(Source("a.jsonl", 10), 5, "openai")
+def test_only_large_jsonl_is_split():
+    assert splittable(Source("a.jsonl", 10), 5) and splittable(Source("a.ndjson", 10), 5)
+    assert not splittable(Source("a.jsonl", 10), 20)
+    assert not splittable(Source("a.json", 10), 5)
+
+
+def _ranges_or_refusal(path: Path, spec: Path, cut: int, input_format=None):
+    """The plan of `path`, and whether its ranges, read alone, put together equal reading the
+    file whole (None: the merge refuses them, and the file is checked whole)."""
+    whole = check_traces(str(spec), [str(path)], input_format=input_format)
+    model = api.load_model(str(spec))
+    plan = plan_file(Source(str(path), path.stat().st_size), cut, input_format)
+    parts = [check_partition(str(spec), model, whole.precision, input_format, p) for p in plan]
+    if not _mergeable(parts):
+        return plan, None
+    return plan, ([r for p in parts for r in p.results] == list(whole.results)
+                  and [u for p in parts for u in p.unreadable] == list(whole.unreadable))
+
+
+@pytest.mark.parametrize("fmt", ["openai", "anthropic", "otel"])
+def test_other_formats_are_cut_and_read_as_the_whole_file(tmp_path, fmt):
+    """A document a line (OpenAI, Anthropic) is cut at any line, its traces numbered as in
+    the whole file; OTLP batches where no run's spans go on across the line (the generated
+    runs interleave, one to three at a time)."""
+    (tmp_path / "spec.wf").write_text(SPEC)
+    info = write_corpus(str(tmp_path / fmt), 3_000, (20, 120), 1, seed=11, fmt=fmt)
+    path = Path(info["paths"][0])
+    for input_format in (None, fmt):
+        plan, same = _ranges_or_refusal(path, tmp_path / "spec.wf", SMALL // 2, input_format)
+        assert len(plan) > 3 and {p.kind for p in plan} == {"otel" if fmt == "otel" else "document"}
+        assert same is True
+    if fmt != "otel":
+        assert [p.first_document for p in plan][:2] == [0, path.read_bytes()[:plan[1].start].count(b"\n")]
+
+
+def test_a_range_of_documents_refuses_what_would_shift_the_numbers(tmp_path):
+    """Among documents, a malformed line, an OTLP line or a native event line sends the file
+    to be checked whole."""
+    (tmp_path / "spec.wf").write_text(SPEC)
+    path = Path(write_corpus(str(tmp_path / "chat"), 3_000, (20, 120), 1, seed=5, fmt="openai")["paths"][0])
+    lines = path.read_text().splitlines()
+    event = json.dumps({"trace": "x", "type": "message", "role": "user", "content": "hi"})
+    for junk in ("{broken", json.dumps({"resourceSpans": []}), event):
+        mixed = tmp_path / "mixed.jsonl"
+        mixed.write_text("\n".join(lines[:-3] + [junk] + lines[-3:]) + "\n")
+        plan, same = _ranges_or_refusal(mixed, tmp_path / "spec.wf", SMALL // 2)
+        assert len(plan) > 3 and same is None
+
+
+def _batch(trace_id: str, k: int, **more) -> dict:
+    return {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": trace_id, "spanId": f"{k:016x}", "name": "execute_tool lookup_order",
+         "startTimeUnixNano": str(1000 * k), "attributes": [
+             {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}}], **more}]}]}]}
+
+
+def test_otlp_runs_that_never_pause_are_cut_all_the_same(tmp_path):
+    """Two runs whose spans alternate line by line to the end: no line is between traces, so
+    each range owns the traces that start in it and reads on to their last span; a later
+    range leaves them out. A trace named first in a span's link (the plan's regular
+    expression sees every `traceId`) and spanned only later would be read by no range: the
+    merge sees that and the file is read whole."""
+    (tmp_path / "spec.wf").write_text(SPEC)
+    busy = tmp_path / "busy.jsonl"
+    busy.write_text("".join(json.dumps(_batch(f"run{k % 2}", k)) + "\n" for k in range(3000)))
+    plan, same = _ranges_or_refusal(busy, tmp_path / "spec.wf", 16 * 1024)
+    assert len(plan) > 5 and same is True
+    assert plan[1].ignore == {"run0", "run1"} and plan[0].read_end == busy.stat().st_size
+    linked = tmp_path / "linked.jsonl"
+    lines = [_batch("run0", 0, links=[{"traceId": "late", "spanId": "01"}])]
+    lines += [_batch("run0", k) for k in range(1, 1500)] + [_batch("late", k) for k in range(1500, 1600)]
+    linked.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    plan, same = _ranges_or_refusal(linked, tmp_path / "spec.wf", 16 * 1024)
+    assert len(plan) > 5 and same is None
 
 
 def _events(draw_lengths, names, seed):
@@ -173,6 +243,17 @@ def test_generated_corpus_equals_jobs_1_in_every_format(corpus, client):
     last = seen[-1]
     assert last.files_done == last.files_total == 8 and last.bytes_done == last.bytes_total
     assert last.events == sum(r.events for r in many.results) and last.violations == many.violations
+
+
+def test_other_formats_equal_jobs_1_in_every_format(tmp_path, client):
+    (tmp_path / "spec.wf").write_text(SPEC)
+    paths = [write_corpus(str(tmp_path / fmt), 6_000, (20, 120), 1, seed=2, fmt=fmt, prefix=fmt)["paths"][0]
+             for fmt in ("openai", "anthropic", "otel")]
+    spec = str(tmp_path / "spec.wf")
+    one = check_traces(spec, paths)
+    many = api.check_traces(spec, paths, client=client, partition_bytes=SMALL)
+    assert one.violations and len(one.results) > 100
+    assert _renderings(many) == _renderings(one)
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "agentdojo" / "index.jsonl").exists(), reason="shared data is absent")

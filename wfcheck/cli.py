@@ -446,7 +446,7 @@ def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs, output):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
 @click.option("--cluster", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Check on Dask: alone, a local cluster; or a scheduler's address (tcp://HOST:8786). "
-                   "Traces may then be fsspec URLs (memory://, s3://, ...). Needs the `cluster` extra.")
+                   "Needs the `cluster` extra.")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Worker processes of the local cluster (default: one per CPU).")
 @click.option("--partition-size", "partition_mib", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -458,6 +458,9 @@ def verify_cmd(file, bound, timeout, properties, fmt, engine, jobs, output):
 def trace_cmd(spec, traces, fmt, precision, input_format, jobs, output, cluster, workers, partition_mib,
               checkpoint, resume, quiet):
     """Check recorded agent runs (files or directories of traces) against a workflow.
+
+    TRACES are files, directories, globs or fsspec URLs (s3://bucket/runs/*.jsonl,
+    gs://...: the `s3` or `gcs` extra).
 
     Every trace is reported as passing or failing, with each violation's address: the
     trace file and line, the event's index, the property and where the spec declares it.

@@ -121,8 +121,8 @@ def _run(dask, model, precision, input_format, sources: list[Source], partition_
     for source in sources:
         if point and source.name in point.plans:
             planned(source, point.plans[source.name])
-        elif splittable(source, partition_bytes, input_format):
-            pending.add(dask.submit(plan_file, source, partition_bytes, pure=False))
+        elif splittable(source, partition_bytes):
+            pending.add(dask.submit(plan_file, source, partition_bytes, input_format, pure=False))
         else:
             planned(source, [Partition(source.name)])
     by_name = {s.name: s for s in sources}
@@ -157,11 +157,17 @@ def _mergeable(parts: list[PartitionResult]) -> bool:
     """Whether the ranges of one file, put together, are what reading it whole gives."""
     if len(parts) == 1:
         return parts[0].split_ok
-    if not all(p.split_ok for p in parts):
-        return False
+    if not all(p.split_ok for p in parts) or not any(p.results or p.unreadable for p in parts):
+        return False                                # (a file that gives nothing is WF802 whole)
     names = Counter(r.name for p in parts for r in {r.name: r for r in p.results}.values())
     if any(n > 1 for n in names.values()):          # a trace id met again in a later range
         return False
+    read_to: dict[str, int] = {}                    # OTLP: how far the range owning a trace read
+    for part in parts:
+        for trace_id, line in part.dropped:          # each span left out was read by its owner
+            if read_to.get(f"{part.partition.file}#{trace_id}", 0) < line:
+                return False
+        read_to.update((r.name, part.last_line) for r in part.results)
     codes = Counter(u.code for p in parts for u in p.unreadable)
     return codes["WF802"] <= MAX_REPORTED and codes["WF803"] <= MAX_REPORTED
 

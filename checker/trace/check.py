@@ -240,16 +240,15 @@ def _fewer_collections():
 
 
 def _check_file(monitor: Monitor, path: str, input_format: str | None,
-                on_trace: Callable[[int], None] | None = None,
-                opener=open) -> tuple[list[TraceResult], list[ReadProblem]]:
-    """Check the traces of one file; `on_trace(n)` after each, with the number so far.
-    `opener` opens it (as `read_file`'s)."""
+                on_trace: Callable[[int], None] | None = None) -> tuple[list[TraceResult], list[ReadProblem]]:
+    """Check the traces of one file (a path or an fsspec URL); `on_trace(n)` after each, with
+    the number so far."""
     from .readers.reader import read_file
 
     results: list[TraceResult] = []
     unreadable: list[ReadProblem] = []
     with _fewer_collections():
-        for item in read_file(path, input_format, opener):
+        for item in read_file(path, input_format):
             if isinstance(item, ReadProblem):
                 unreadable.append(item)
             else:

@@ -193,7 +193,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(path: str) -> str:
-    """A trace or spec file as a SARIF artifact URI: relative to the current directory."""
+    """A trace or spec file as a SARIF artifact URI: relative to the current directory (a
+    URL, `s3://bucket/runs/a.jsonl`, as it is)."""
+    if "://" in path:
+        return path
     if os.path.isabs(path):
         try:
             path = os.path.relpath(path)

@@ -16,6 +16,7 @@ Spans are grouped by `traceId` and ordered by `startTimeUnixNano`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from .common import json_type, parse_arguments, result_text
@@ -87,12 +88,49 @@ def is_document(doc) -> bool:
     return type(doc) is dict and "resourceSpans" in doc
 
 
+def trace_ids(doc) -> frozenset[str]:
+    """The `traceId`s of an OTLP document's spans, as `SpanCollector.add` groups them (a
+    file's byte ranges are cut between batches that share none: checker/corpus/)."""
+    ids = set()
+    resource_spans = doc.get("resourceSpans") if type(doc) is dict else None
+    for resource in resource_spans if type(resource_spans) is list else ():
+        if type(resource) is not dict:
+            continue
+        scope_key = ("instrumentationLibrarySpans" if "instrumentationLibrarySpans" in resource
+                     and "scopeSpans" not in resource else "scopeSpans")
+        scopes = resource.get(scope_key)
+        for scope in scopes if type(scopes) is list else ():
+            spans = scope.get("spans") if type(scope) is dict else None
+            for span in spans if type(spans) is list else ():
+                trace_id = span.get("traceId") if type(span) is dict else None
+                if type(trace_id) is str and trace_id:
+                    ids.add(trace_id)
+    return frozenset(ids)
+
+
+@dataclass
+class SpanRange:
+    """What the reader of a byte range of an OTLP file keeps (checker/corpus/): not the
+    spans of the traces in `ignore` (an earlier range's: `dropped` gets the last line of
+    each left out, for the merge to check that range read it), and from line `own_until`
+    on (the next range's lines, read for this range's traces' last spans) only the spans of
+    the traces already met."""
+    ignore: frozenset[str]
+    own_until: int
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
 class SpanCollector:
     """Spans of one file, from one OTLP document or several (an OTLP JSON Lines export
-    holds one batch per line, and a trace's spans may be spread over batches)."""
+    holds one batch per line, and a trace's spans may be spread over batches).
 
-    def __init__(self, file: str) -> None:
+    For a byte range of a file, `part` says what to keep (`SpanRange`)."""
+
+    def __init__(self, file: str, part: SpanRange | None = None) -> None:
         self.file = file
+        self.ignore = part.ignore if part else frozenset()
+        self.own_until = part.own_until if part else None
+        self.dropped = part.dropped if part else {}
         self.by_trace: dict[str, list[_Span]] = {}
         self.trace_problems: dict[str, list[ReadProblem]] = {}
         self.services: dict[str, str] = {}
@@ -100,10 +138,11 @@ class SpanCollector:
 
     def add(self, doc, locate: Locator) -> list[ReadProblem]:
         """Collect a document's spans; returns the problems that belong to no trace."""
+        own = self.own_until is None or locate.line < self.own_until
         loose: list[ReadProblem] = []
         resource_spans = doc.get("resourceSpans") if type(doc) is dict else None
         if type(resource_spans) is not list:
-            return [ReadProblem("WF803", "not an OTLP trace export: expected an object with a "
+            return [] if not own else [ReadProblem("WF803", "not an OTLP trace export: expected an object with a "
                                 "`resourceSpans` list", locate(""))]
         for r, resource in enumerate(resource_spans):
             if type(resource) is not dict:
@@ -131,10 +170,10 @@ class SpanCollector:
                     continue
                 for k, span in enumerate(spans):
                     pointer = f"/resourceSpans/{r}/{scope_key}/{s}/spans/{k}"
-                    self._add_span(span, locate(pointer), service, loose)
-        return loose
+                    self._add_span(span, locate(pointer), service, loose, own)
+        return loose if own else []
 
-    def _add_span(self, span, location: Location, service, loose: list) -> None:
+    def _add_span(self, span, location: Location, service, loose: list, own: bool = True) -> None:
         if type(span) is not dict:
             loose.append(ReadProblem("WF804", f"span is a {json_type(span)}, expected an object",
                                      location))
@@ -144,6 +183,11 @@ class SpanCollector:
             loose.append(ReadProblem("WF804", "missing field `traceId`",
                                      Location(location.file, location.line,
                                               location.pointer + "/traceId")))
+            return
+        if trace_id in self.ignore:
+            self.dropped[trace_id] = location.line
+            return
+        if not (own or trace_id in self.by_trace):
             return
         attrs = attributes_of(span.get("attributes"))
         problems = self.trace_problems.setdefault(trace_id, [])

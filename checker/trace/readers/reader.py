@@ -11,7 +11,7 @@ import json
 import os
 from typing import Iterable, Iterator
 
-from . import anthropic, native, openai, otel
+from . import anthropic, native, openai, otel, urls
 from .common import parse_line
 from .events import Location, ReadProblem, Trace
 from .locate import Locator, container_lines
@@ -50,10 +50,16 @@ def _read_all(paths: list[str], input_format: str | None) -> Iterator[Trace | Re
 
 def trace_files(paths: Iterable[str]) -> Iterator[str | ReadProblem]:
     """Files to read, each once, in order: a directory gives its `*.json` and `*.jsonl`
-    files (recursively, hidden ones left out, sorted); a pattern gives its matches, sorted."""
+    files (recursively, hidden ones left out, sorted); a pattern gives its matches, sorted;
+    an fsspec URL (`s3://bucket/runs/*.jsonl`) the same, by the file names it lists."""
     seen: set[str] = set()
     for path in paths:
-        if os.path.isdir(path):
+        if urls.is_url(path):
+            listed, problem = urls.url_files(path)
+            if problem is not None:
+                yield problem
+            found = sorted(listed)
+        elif os.path.isdir(path):
             found = _directory(path)
             if not found:
                 yield ReadProblem("WF801", f"no `.json` or `.jsonl` files in directory `{path}`",
@@ -70,7 +76,7 @@ def trace_files(paths: Iterable[str]) -> Iterator[str | ReadProblem]:
             yield ReadProblem("WF801", f"no such file or directory `{path}`", Location(path, 0))
             continue
         for file in found:
-            key = os.path.normpath(file)
+            key = file if urls.is_url(file) else os.path.normpath(file)
             if key not in seen:
                 seen.add(key)
                 yield file
@@ -85,10 +91,11 @@ def _directory(path: str) -> list[str]:
     return sorted(found)
 
 
-def read_file(file: str, input_format: str | None = None, opener=open) -> Iterator[Trace | ReadProblem]:
+def read_file(file: str, input_format: str | None = None, opener=None) -> Iterator[Trace | ReadProblem]:
     """The traces of one file: `.jsonl`/`.ndjson` line by line, anything else as one JSON
     document (or line by line, when it turns out to hold several). `opener(file, "rb")`
-    opens it (an fsspec file system's `open` for a URL)."""
+    opens it (by default `open`, or fsspec's for a URL)."""
+    opener = opener or urls.opener(file)
     return _capped(_not_empty(_read_file(file, input_format, opener), file), file)
 
 
@@ -158,36 +165,67 @@ def read_text(text: str, file: str, input_format: str | None = None
     yield from read_document(doc, file, file, Locator(file, 1, lines), input_format)
 
 
-def read_lines(lines: Iterable[str | bytes], file: str, input_format: str | None = None
-               ) -> Iterator[Trace | ReadProblem]:
+class MixedLines(Exception):
+    """A range of a file read with `only` holds a line of another kind (or, among documents,
+    a malformed one): only reading the whole file reads it right."""
+
+
+def line_kind(obj, input_format: str | None) -> str:
+    """How `read_lines` reads one JSON line: "event" (a native event, grouped with the lines
+    around it by `trace`), "otel" (a batch of spans, gathered over the whole file) or
+    "document" (a whole trace or a list of them, named by its number among the file's
+    documents)."""
+    if input_format in (None, "native") and (
+            type(obj) is dict and "trace" in obj and "type" in obj or native.is_event(obj)):
+        return "event"
+    if input_format in (None, "otel") and otel.is_document(obj):
+        return "otel"
+    return "document"
+
+
+def read_lines(lines: Iterable[str | bytes], file: str, input_format: str | None = None, *,
+               start: int = 1, first_document: int = 0, only: str | None = None,
+               spans: otel.SpanRange | None = None) -> Iterator[Trace | ReadProblem]:
     """JSON lines: native events (grouped into traces by `trace`), or one trace per line
-    in any format; OTLP lines are gathered over the whole file, then split by `traceId`."""
+    in any format; OTLP lines are gathered over the whole file, then split by `traceId`.
+
+    A byte range of a file (checker/corpus/) is read with `start`, the number of its first
+    line, `first_document`, the number of documents before it, and `only`, the kind of
+    line (`line_kind`, "otel" or "document") it must hold, else MixedLines is raised; an
+    OTLP range with `spans`, what it keeps (from its `own_until` line on, a malformed line
+    is the next range's to report)."""
+    own_until = spans.own_until if spans else None
     collector: otel.SpanCollector | None = None
-    count = 0
+    count = first_document
 
     def other(obj, lineno: int) -> Iterator[Trace | ReadProblem]:
         nonlocal collector, count
+        kind = line_kind(obj, input_format)
+        if only is not None and kind != only:
+            raise MixedLines(lineno)
         locate = Locator(file, lineno)
-        if input_format in (None, "otel") and otel.is_document(obj):
+        if kind == "otel":
             if collector is None:
-                collector = otel.SpanCollector(file)
+                collector = otel.SpanCollector(file, spans)
             yield from collector.add(obj, locate)
             return
-        if input_format in (None, "native") and native.is_event(obj):
+        if kind == "event":      # in `native.read_lines`: an event line without `trace`
             yield ReadProblem("WF804", "missing field `trace`", Location(file, lineno, "/trace"))
             return
         name = f"{file}#{count}"
         count += 1
         yield from read_document(obj, name, file, locate, input_format)
 
-    if input_format in (None, "native"):
-        yield from native.read_lines(lines, file, other)
+    if input_format in (None, "native") and only is None:
+        yield from native.read_lines(lines, file, other, start)
     else:
-        for lineno, line in enumerate(lines, 1):
+        for lineno, line in enumerate(lines, start):
             obj, why = parse_line(line)
             if why is None:
                 yield from other(obj, lineno)
-            elif why:
+            elif why and (own_until is None or lineno < own_until):
+                if only == "document":             # it would have shifted the numbers
+                    raise MixedLines(lineno)
                 yield ReadProblem("WF802", why, Location(file, lineno))
     if collector is not None:
         yield from collector.traces()
