@@ -6,11 +6,12 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wfcheck.spec.model import Model
 from wfcheck.spec.system import System, lower
 
+from .changed import changed_lines
 from .labels import Change, label_changes
 from .properties import Regression, lost_properties
 from .runs import DEFAULT_MAX_PAIRS, EQUIVALENT, EXTRA, UNKNOWN, RunDifference, extra_run
@@ -31,6 +32,7 @@ class DiffReport:
     changes: tuple[Change, ...]
     regressions: tuple[Regression, ...]
     seconds: float
+    changed: dict = field(default_factory=dict)   # new file -> lines changed from the old (changed.py)
 
     @property
     def exit_code(self) -> int:
@@ -66,7 +68,7 @@ def diff_models(old: Model, new: Model, renames: dict[str, str] | None = None, e
         added, removed = _both_ways(*args)
         regressions = lost_properties(old, new, renames, engine, bound, timeout, jobs)
     return DiffReport(old, new, old_system, new_system, added, removed, changes, regressions,
-                      time.perf_counter() - started)
+                      time.perf_counter() - started, changed_lines(old, new))
 
 
 def _both_ways(new_system, old_system, renames, max_pairs, smt_bound, timeout):
