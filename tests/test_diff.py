@@ -200,6 +200,10 @@ def test_each_kind_of_label_change():
     assert label_changes(old, old) == ()
     looser = check_text(SMALL.replace("returns public, trusted", "returns private, untrusted")).model
     assert label_changes(looser, old) == ()  # a result made less secret and more trusted tightens
+    restated = check_text(SMALL.replace("no untrusted influence on post", "post requires earlier fetch")).model
+    [change] = label_changes(old, restated)
+    assert change.kind == "property-changed" and change.span.line == 11
+    assert "`no untrusted influence on post` to `post requires earlier fetch`" in change.message
 
 
 # ------------------------------------------------ z3's one-step simulation proof, renames
