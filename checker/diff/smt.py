@@ -1,7 +1,13 @@
-"""The bounded z3 form of `extra_run` (runs.py), a second opinion on the product search.
+"""z3's forms of `extra_run` (runs.py), for products too large to enumerate, and a second
+opinion on the product search.
 
-For k = 1, 2, ... up to `bound`: is there a run of `first` of k steps whose action sequence
-no k-step run of `second` has? One query per k, over both systems unrolled k steps:
+`simulation_proof`: one quantifier-free query that the other version simulates this one step
+by step (same control state, equal shared variables), which proves the inclusion for runs of
+every length when it holds.
+
+`extra_run_smt`, bounded: for k = 1, 2, ... up to `bound`: is there a run of `first` of k
+steps whose action sequence no k-step run of `second` has? One query per k, over both systems
+unrolled k steps:
 
     exists first's frames and step choices: Run_first(k) and
     forall second's frames and step choices: not (Run_second(k) and the same k actions)
@@ -10,8 +16,7 @@ Run_S(k) translates exactly what spec/semantics.py executes: the initial configu
 per step a choice of one of `S.steps` enabled at its source (its guard), keeping every
 variable in range (`range_ok`), assigning its updates at once (`None`: any value of the
 sort), every other variable unchanged. The first k with a model gives a shortest witness,
-read back as a `Run` of `first`. Only bounded: the proof for every length is the explicit
-search's (a fixpoint of the product).
+read back as a `Run` of `first`. No claim beyond the bound.
 """
 from __future__ import annotations
 
