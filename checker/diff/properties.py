@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from wfcheck.checker.verify.result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult
 from wfcheck.checker.verify.run import verify_model
 from wfcheck.spec import model as m
-from wfcheck.spec.system import System, free_vars
+from wfcheck.spec.system import System, free_vars, lower
+
+from .replay import violated_along, word_of
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def lost_properties(old: m.Model, new: m.Model, renames: dict[str, str] | None =
 
     NEW is checked first, every transplanted property in one run of the engine (the
     portfolio's shared exploration by default); OLD only for the properties that did not
-    hold on NEW, since a verdict on OLD matters only for those."""
+    hold on NEW, since a verdict on OLD matters only for those, and not for one that OLD
+    violates along the actions of NEW's counterexample (replay.py)."""
     lattices_differ = old.conf.levels != new.conf.levels or old.integ.levels != new.integ.levels
     candidates: dict[str, tuple[m.Property, PropertyResult | None, str | None]] = {}
     transplanted = []
@@ -104,11 +107,23 @@ def lost_properties(old: m.Model, new: m.Model, renames: dict[str, str] | None =
         for result in checked.results:
             if result.status in (VIOLATED, UNKNOWN):
                 candidates[result.name] = (probe.property(result.name), result, None)
-    if not candidates:
+    violated_on_old = _violated_on_old(old, candidates, checked, renames)
+    asked = [p.name for p in old.properties if p.name in candidates and p.name not in violated_on_old]
+    if not asked:
         return ()
-    asked = [p.name for p in old.properties if p.name in candidates]
     held = {r.name: r for r in verify_model(old, engine, bound, timeout, asked, jobs=jobs).results
             if r.status in (PROVED, VACUOUS)}
     return tuple(Regression(name, held[name], candidates[name][1], candidates[name][0], candidates[name][2],
                             checked.system if candidates[name][1] is not None else None)
                  for name in asked if name in held)
+
+
+def _violated_on_old(old: m.Model, candidates: dict, checked, renames: dict[str, str] | None) -> set[str]:
+    """The candidates whose counterexample on NEW OLD can follow into a violation."""
+    runs = {name: result.counterexample for name, (_, result, _) in candidates.items()
+            if result is not None and result.status == VIOLATED and result.counterexample is not None}
+    if not runs:
+        return set()
+    old_system = lower(old)
+    return violated_along(old_system, {name: (word_of(checked.system, run), run.loop_start)
+                                       for name, run in runs.items()}, renames)
