@@ -12,6 +12,7 @@ Times are wall-clock seconds of one run; the machine may be loaded (say so with 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -51,33 +52,39 @@ def previous_diff(old, new) -> float:
     return time.perf_counter() - started
 
 
+def _timed(work) -> tuple[object, float, float]:
+    """(result, wall s, CPU s of this process and of the children it waited for)."""
+    before, started = os.times(), time.perf_counter()
+    result = work()
+    after = os.times()
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
+    return result, time.perf_counter() - started, cpu
+
+
 def bench_diff(sizes, baseline: set) -> None:
     """One row per size: `diff` with both cores and with one, the previous pipeline (with
-    `--baseline`), and the runs compared by z3 alone (the product search cut off at one pair)."""
+    `--baseline`), and the runs compared by z3 alone (the product search cut off at one pair).
+    Wall and CPU seconds: on a loaded machine the CPU time is the steadier figure."""
     from wfcheck.checker.diff.compare import _both_ways
     from wfcheck.spec.system import lower
 
-    print("| states | runs NEW adds (pairs) | runs NEW removes (pairs) | lost | `diff -j 2` s | `diff -j 1` s "
-          "| previous pipeline s | ratio previous / -j 2 | runs by z3 alone s (adds; removes) |")
+    print("| states | runs NEW adds (pairs) | runs NEW removes (pairs) | lost | `diff -j 2` wall (CPU) s "
+          "| `diff -j 1` wall (CPU) s | previous pipeline wall (CPU) s | CPU previous / -j 1 "
+          "| runs by z3 alone wall s (adds; removes) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         old_text = generate(states=n)
         old = check_text(old_text, f"gen{n}.wf").model
         new = check_text(loosen(old_text), f"gen{n}-new.wf").model
-        started = time.perf_counter()
-        report = api.diff(old, new, jobs=2)
-        two = time.perf_counter() - started
-        started = time.perf_counter()
-        api.diff(old, new, jobs=1)
-        one = time.perf_counter() - started
-        before = previous_diff(old, new) if n in baseline else None
-        started = time.perf_counter()
-        added, removed = _both_ways(lower(new), lower(old), {}, 1, 8, 10.0)
-        by_z3 = time.perf_counter() - started
-        shown = "—" if before is None else f"{before:.2f}"
-        ratio = "—" if before is None else f"{before / two:.1f}"
+        report, two, two_cpu = _timed(lambda: api.diff(old, new, jobs=2))
+        _, one, one_cpu = _timed(lambda: api.diff(old, new, jobs=1))
+        shown, ratio = "—", "—"
+        if n in baseline:
+            _, before, before_cpu = _timed(lambda: previous_diff(old, new))
+            shown, ratio = f"{before:.2f} ({before_cpu:.2f})", f"{before_cpu / one_cpu:.1f}"
+        (added, removed), by_z3, _ = _timed(lambda: _both_ways(lower(new), lower(old), {}, 1, 8, 10.0))
         print(f"| {n} | {report.added.pairs} ({report.added.status}) | {report.removed.pairs} ({report.removed.status}) "
-              f"| {len(report.regressions)} | {two:.2f} | {one:.2f} | {shown} | {ratio} "
+              f"| {len(report.regressions)} | {two:.2f} ({two_cpu:.2f}) | {one:.2f} ({one_cpu:.2f}) | {shown} | {ratio} "
               f"| {by_z3:.2f} ({added.status} {added.method}; {removed.status} {removed.method}) |", flush=True)
 
 
