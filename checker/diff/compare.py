@@ -17,6 +17,7 @@ from .properties import Regression, lost_properties
 from .runs import DEFAULT_MAX_PAIRS, EQUIVALENT, EXTRA, UNKNOWN, RunDifference, extra_run
 
 
+SIMULATION_FIRST = 50_000   # product pairs before z3's one-step simulation proof is tried
 LOOSENING = frozenset({"result-more-secret", "result-less-trusted", "sink-removed", "sink-raised",
                        "needs-removed", "needs-lowered", "tool-widened", "property-dropped"})
 
@@ -49,9 +50,10 @@ def diff_models(old: Model, new: Model, renames: dict[str, str] | None = None, e
                 bound: int = 50, timeout: float = 10.0, max_pairs: int = DEFAULT_MAX_PAIRS,
                 smt_bound: int = 8, jobs: int = 1) -> DiffReport:
     """Compare `old` and `new` (renames: old name -> new name of tools, events, agents,
-    variables). The runs are compared by the explicit product search; where the product has
-    more than `max_pairs` pairs, by z3 (smt.py): a one-step simulation proof, else bounded up
-    to `smt_bound` steps. With `jobs` other than 1 (0: one per core) the runs are compared in
+    variables). The runs are compared by the explicit product search, which z3's one-step
+    simulation proof (smt.py) may cut short past SIMULATION_FIRST pairs; where the product
+    has more than `max_pairs` pairs and there is no such proof, by z3 bounded up to
+    `smt_bound` steps. With `jobs` other than 1 (0: one per core) the runs are compared in
     a forked process while this one checks the properties (`engine`, `jobs` as in `verify`)."""
     started = time.perf_counter()
     renames = dict(renames or {})
@@ -78,13 +80,21 @@ def _both_ways(new_system, old_system, renames, max_pairs, smt_bound, timeout):
 
 
 def _compare(first, second, renames_first, renames_second, max_pairs, smt_bound, timeout) -> RunDifference:
-    found = extra_run(first, second, renames_first, renames_second, max_pairs)
+    """The product search; past SIMULATION_FIRST pairs z3's simulation proof is tried (a
+    second or so where the product runs to hundreds of thousands of pairs), then the search
+    goes on to `max_pairs`; past those, the simulation proof or else z3 bounded."""
+    early = min(SIMULATION_FIRST, max_pairs)
+    found = extra_run(first, second, renames_first, renames_second, early)
     if found.status != UNKNOWN:
         return found
     from .smt import extra_run_smt, simulation_proof
 
     if simulation_proof(first, second, renames_first, renames_second, timeout):
         return dataclasses.replace(found, status=EQUIVALENT, method="simulation")
+    if early < max_pairs:
+        found = extra_run(first, second, renames_first, renames_second, max_pairs)
+        if found.status != UNKNOWN:
+            return found
     if smt_bound <= found.depth:
         return found
     bounded = extra_run_smt(first, second, renames_first, renames_second, smt_bound, timeout)
