@@ -384,3 +384,15 @@ def test_replaying_a_counterexample_on_the_other_version_is_sound(source, index)
         verdicts = {r.name: r.status for r in check_all(b)}
         for name in violated_along(b, words, None):
             assert verdicts[name] == "violated"
+
+
+def test_the_simulation_proof_cuts_the_product_search_short(tmp_path, monkeypatch):
+    """Past SIMULATION_FIRST pairs z3's proof is tried; where it fails (the new run), the
+    product search goes on and still gives the shortest witness."""
+    from wfcheck.checker.diff import compare
+
+    monkeypatch.setattr(compare, "SIMULATION_FIRST", 1)
+    old, new = _loosened(tmp_path)
+    report = diff_models(load_model(str(old)), load_model(str(new)), jobs=1)
+    assert report.removed.status == EQUIVALENT and report.removed.method == "simulation"
+    assert report.added.status == EXTRA and report.added.method == "product" and len(report.added.run) == 2
