@@ -13,9 +13,11 @@ opened (another token's session is "unknown", 404). Memory is bounded: sessions 
 `idle_timeout` seconds are closed, a session takes at most `max_events` events, there are
 at most `max_sessions` open, a finished session's report is kept for `idle_timeout` and at
 most `max_sessions` of them; a request body is at most `max_body` bytes. Bad input is a 4xx
-with a WF86x code (docs/errors.md), never a 500. A check's answer says in its
+with a WF86x code (docs/errors.md), never a 500. A check's or step's answer says in its
 `Server-Timing` header how long reading the event and deciding took (not
-the HTTP framing, not the wait for the body) (bench/bench_gate.py reads it).
+the HTTP framing, not the wait for the body) (bench/bench_gate.py reads it). `check` and
+`step` are served by a lean ASGI function of their own (`build_app`): they are what an
+agent sends per event.
 """
 from __future__ import annotations
 
@@ -55,7 +57,9 @@ class _Open:
 
 @dataclass
 class _Done:
-    report: dict
+    """A finished session: its report as JSON text, not a tree of dicts (a thousand such
+    trees would be scanned by every full garbage collection, a pause of milliseconds)."""
+    report: bytes
     token: str
     last: float
 
@@ -72,9 +76,9 @@ class Gate:
     open: dict[str, _Open] = field(default_factory=dict)
     done: OrderedDict = field(default_factory=OrderedDict)
 
-    def authorize(self, request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+    def authorize(self, header: str | None) -> str:
+        """The token of an `Authorization: Bearer TOKEN` header, or WF866."""
+        scheme, _, token = (header or "").partition(" ")
         if scheme.lower() != "bearer" or token not in self.tokens:
             raise GateError("WF866", "missing or unknown bearer token", 401)
         return token
@@ -102,18 +106,22 @@ class Gate:
         return found
 
 
-async def _body(request: Request, gate: Gate) -> dict:
-    """The JSON object of a request, within the size limit."""
-    declared = request.headers.get("content-length")
-    limit = gate.limits.max_body
+async def _body(receive, declared: str | None, limit: int) -> dict | None:
+    """The JSON object of a request read from the ASGI `receive`, within the size limit;
+    None if the client went away before the body was complete (nothing is done then)."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise GateError("WF864", f"request body of {declared} bytes is over the limit of {limit}", 413)
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise GateError("WF864", f"request body is over the limit of {limit} bytes", 413)
         chunks.append(chunk)
+        more = message.get("more_body", False)
     raw = b"".join(chunks)
     if not raw.strip():
         return {}
@@ -126,22 +134,66 @@ async def _body(request: Request, gate: Gate) -> dict:
     return body
 
 
+class ClientGone(Exception):
+    """The client closed the connection before its request was read: no answer is sent."""
+
+
+async def _request_body(request: Request, gate: Gate) -> dict:
+    body = await _body(request.receive, request.headers.get("content-length"), gate.limits.max_body)
+    if body is None:
+        raise ClientGone()
+    return body
+
+
 def _violations(verdict) -> list:
     return [v.to_json() for v in verdict.violations]
 
 
-def _event(body: dict, session: Session):
+def take(gate: Gate, token: str, sid: str, verb: str, body: dict) -> tuple[dict, float]:
+    """`check` or `step` an event of session `sid`: the answer, and the milliseconds that
+    reading the event and deciding took."""
+    found = gate.session(sid, token)
+    start = time.perf_counter()
     if "event" not in body:
         raise GateError("WF861", "the body must have an `event`")
-    return session.parse(body["event"])
+    session = found.session
+    event = session.parse(body["event"])
+    found.last = time.monotonic()
+    if verb == "step":
+        answer = {"violations": _violations(session.step(event))}
+    else:
+        answer = (session.decide(event) if isinstance(event, ToolCall) else session.check(event)).to_json()
+    return answer, (time.perf_counter() - start) * 1000
 
 
-def build_app(gate: Gate) -> Starlette:
-    """The ASGI app serving `gate`."""
+def _json_bytes(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def _send(send, status: int, payload: dict, extra: tuple = ()) -> None:
+    body = _json_bytes(payload)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _event_route(path: str) -> tuple[str, str] | None:
+    """`/sessions/{sid}/check` or `/step` -> (sid, verb)."""
+    parts = path.split("/")
+    if len(parts) == 4 and parts[1] == "sessions" and parts[3] in ("check", "step") and parts[2]:
+        return parts[2], parts[3]
+    return None
+
+
+def build_app(gate: Gate):
+    """The ASGI app serving `gate`. `check` and `step`, the calls an agent makes per event,
+    are answered by a lean ASGI function (no routing table, request or response objects);
+    the rest by starlette."""
 
     async def create(request: Request) -> Response:
-        token = gate.authorize(request)
-        body = await _body(request, gate)
+        token = gate.authorize(request.headers.get("authorization"))
+        body = await _request_body(request, gate)
         name = body.get("spec")
         if name is None and len(gate.specs.by_name) == 1:
             name = next(iter(gate.specs.by_name))
@@ -159,55 +211,36 @@ def build_app(gate: Gate) -> Starlette:
         return JSONResponse({"id": sid, "spec": name, "audit": audit,
                              "violations": [v.to_json() for v in session.violations]}, 201)
 
-    async def check(request: Request) -> Response:
-        token = gate.authorize(request)
-        found = gate.session(request.path_params["sid"], token)
-        body = await _body(request, gate)
-        start = time.perf_counter()
-        event = _event(body, found.session)
-        found.last = time.monotonic()
-        decision = found.session.decide(event) if isinstance(event, ToolCall) else found.session.check(event)
-        took = (time.perf_counter() - start) * 1000
-        return JSONResponse(decision.to_json(), headers={"server-timing": f"check;dur={took:.3f}"})
-
-    async def step(request: Request) -> Response:
-        token = gate.authorize(request)
-        found = gate.session(request.path_params["sid"], token)
-        body = await _body(request, gate)
-        event = _event(body, found.session)
-        found.last = time.monotonic()
-        return JSONResponse({"violations": _violations(found.session.step(event))})
-
     async def finish(request: Request) -> Response:
-        token = gate.authorize(request)
+        token = gate.authorize(request.headers.get("authorization"))
         sid = request.path_params["sid"]
         found = gate.session(sid, token)
         verdict = found.session.finish()
-        report = found.session.report(gate.specs.get(found.spec).path).to_json()
+        report = _json_bytes(found.session.report(gate.specs.get(found.spec).path).to_json())
         del gate.open[sid]
         gate.done[sid] = _Done(report, token, time.monotonic())
         gate.expire(time.monotonic())
         return JSONResponse({"violations": _violations(verdict)})
 
     async def report(request: Request) -> Response:
-        token = gate.authorize(request)
+        token = gate.authorize(request.headers.get("authorization"))
         sid = request.path_params["sid"]
         done = gate.done.get(sid)
         if done is not None and done.token == token:
-            return JSONResponse(done.report)
+            return Response(done.report, media_type="application/json")
         found = gate.session(sid, token)
         return JSONResponse(found.session.report(gate.specs.get(found.spec).path).to_json())
 
     async def reload(request: Request) -> Response:
-        token = gate.authorize(request)
+        token = gate.authorize(request.headers.get("authorization"))
         name = request.path_params["name"]
         if gate.specs.get(name) is None or not gate.allowed(token, name):
             raise GateError("WF865", f"unknown spec `{name}`", 404)
         try:
             loaded = gate.specs.reload(name)
         except ReloadFailed as exc:
-            return JSONResponse({"error": {"code": "WF867", "message": f"spec `{name}` was not reloaded: the file "
-                                           "does not check; the spec in force is unchanged",
+            return JSONResponse({"error": {"code": "WF867", "message": f"spec `{name}` was not reloaded: {exc.why}; "
+                                           "the spec in force is unchanged",
                                            "diagnostics": exc.text}}, 422)
         return JSONResponse({"spec": name, "workflow": loaded.model.name, "reloaded": True})
 
@@ -217,15 +250,41 @@ def build_app(gate: Gate) -> Starlette:
     async def on_http_error(request: Request, exc) -> Response:
         return JSONResponse({"error": {"code": "WF865", "message": str(exc.detail)}}, exc.status_code)
 
+    async def on_client_gone(request: Request, exc: ClientGone) -> Response:
+        return Response(status_code=400)    # never read: the client has gone
+
     from starlette.exceptions import HTTPException
 
     routes = [Route("/sessions", create, methods=["POST"]),
-              Route("/sessions/{sid}/check", check, methods=["POST"]),
-              Route("/sessions/{sid}/step", step, methods=["POST"]),
               Route("/sessions/{sid}/finish", finish, methods=["POST"]),
               Route("/sessions/{sid}", report, methods=["GET"]),
               Route("/specs/{name}/reload", reload, methods=["POST"])]
-    return Starlette(routes=routes, exception_handlers={GateError: on_gate_error, HTTPException: on_http_error})
+    rest = Starlette(routes=routes, exception_handlers={GateError: on_gate_error, HTTPException: on_http_error,
+                                                        ClientGone: on_client_gone})
+
+    async def app(scope, receive, send) -> None:
+        route = _event_route(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if route is None:
+            await rest(scope, receive, send)
+            return
+        auth = length = None
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                auth = value.decode("latin-1")
+            elif key == b"content-length":
+                length = value.decode("latin-1")
+        try:
+            token = gate.authorize(auth)
+            body = await _body(receive, length, gate.limits.max_body)
+            if body is None:
+                return      # the client went away before its request was whole: nothing is taken
+            answer, took = take(gate, token, *route, body)
+        except GateError as exc:
+            await _send(send, exc.status, exc.to_json())
+            return
+        await _send(send, 200, answer, ((b"server-timing", f"check;dur={took:.3f}".encode()),))
+
+    return app
 
 
 def parse_tokens(items) -> dict[str, frozenset[str]]:
@@ -238,7 +297,14 @@ def parse_tokens(items) -> dict[str, frozenset[str]]:
 
 
 def serve(gate: Gate, host: str = "127.0.0.1", port: int = 8700) -> None:
-    """Run the service with uvicorn until it is stopped."""
+    """Run the service with uvicorn until it is stopped: on uvloop and httptools where they
+    are installed (the `gate` extra has them), without access log or per-response headers
+    that nobody reads; a connection is kept open 75 s between requests (uvicorn's default is
+    5 s), since an agent waits for its model between events."""
+    import gc
+
     import uvicorn
 
-    uvicorn.run(build_app(gate), host=host, port=port, log_level="warning")
+    gc.freeze()     # the specs and their compiled monitors live as long as the process: keep them out of collections
+    uvicorn.run(build_app(gate), host=host, port=port, log_level="warning", access_log=False,
+                server_header=False, date_header=False, timeout_keep_alive=75)

@@ -10,14 +10,13 @@ every AgentDojo run). The gate adds no semantics of its own.
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, replace
 
 from wfcheck.spec import model as m
 from wfcheck.checker.trace.check import Rule, TraceReport, TraceResult, _resolve
 from wfcheck.checker.trace.monitor import Monitor, Verdict, Violation
 from wfcheck.checker.trace.readers.events import Handoff, Location, Message, ToolCall, Trace
-from wfcheck.checker.trace.readers.native import read_lines
+from wfcheck.checker.trace.readers.native import read_event
 
 from .audit import AuditLog
 
@@ -123,13 +122,12 @@ class Session:
         its line in the audit log; bad fields are WF860 with the reader's message."""
         if type(obj) is not dict:
             raise GateError("WF860", "an event must be a JSON object")
-        text = json.dumps({**obj, "trace": self.name}, ensure_ascii=False)
-        for trace in read_lines([text], self._file, start=self._line):
-            bad = [p for p in getattr(trace, "problems", (trace,)) if p.code != "WF806"]
-            if bad:
-                raise GateError("WF860", f"{bad[0].message} (at {bad[0].location.pointer or '/'})")
-            if trace.events:
-                return trace.events[0]
+        events, problems = read_event(obj, Location(self._file, self._line, ""))
+        bad = [p for p in problems if p.code != "WF806"]
+        if bad:
+            raise GateError("WF860", f"{bad[0].message} (at {bad[0].location.pointer or '/'})")
+        if events:
+            return events[0]
         raise GateError("WF860", "not an event: expected a `type` of message, tool_call or handoff")
 
     # ------------------------------------------------------------ deciding

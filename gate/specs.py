@@ -22,12 +22,14 @@ class Loaded:
 
 
 class ReloadFailed(Exception):
-    """The file did not check; `text` is its diagnostics as `wfcheck check` prints them."""
+    """The file did not check; `text` is its diagnostics as `wfcheck check` prints them,
+    `why` the reason in a few words."""
 
-    def __init__(self, name: str, text: str) -> None:
+    def __init__(self, name: str, text: str, why: str = "the file does not check") -> None:
         super().__init__(text)
         self.name = name
         self.text = text
+        self.why = why
 
 
 def spec_name(path: str) -> str:
@@ -39,7 +41,8 @@ def _load(name: str, path: str) -> Loaded:
     result = check_file(path)
     if not result.ok:
         sources: SourceMap = result.sources
-        raise ReloadFailed(name, "\n".join(render_human(d, sources) for d in result.diagnostics if d.is_error))
+        why = f"the file `{path}` is gone" if not os.path.exists(path) else "the file does not check"
+        raise ReloadFailed(name, "\n".join(render_human(d, sources) for d in result.diagnostics if d.is_error), why)
     return Loaded(name, path, result.model, Monitor(result.model))
 
 

@@ -238,17 +238,27 @@ def test_service_idle_sessions_expire_and_finished_ones_free_their_monitor(servi
 
 def test_service_reload_keeps_sessions_and_a_failed_reload_keeps_the_old_spec(service):
     sid = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice")).json()["id"]
+    plain = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice")).json()["id"]
+    read = {"event": {"type": "tool_call", "tool": "read_web", "arguments": {"url": "u"}, "result": "evil"}}
+    bad_call = {"event": {"type": "tool_call", "tool": "send_money", "arguments": {"recipient": "XX", "amount": 9}}}
+    assert service.post(f"/sessions/{sid}/step", json=read, headers=_auth("alice")).status_code == 200
     service.spec.write_text(service.spec.read_text().replace("property send_money_not_injected", "property ??? broken"))
     bad = service.post("/specs/mini/reload", headers=_auth("alice"))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "WF867"
+    assert "the file does not check" in bad.json()["error"]["message"]
     assert "WF0" in bad.json()["error"]["diagnostics"]
+    # the open session goes on under the spec it began with
+    refused = service.post(f"/sessions/{sid}/check", json=bad_call, headers=_auth("alice")).json()
+    assert refused["allowed"] is False and refused["violations"][0]["property"] == "send_money_not_injected"
     os.remove(service.spec)   # removed while serving
     gone = service.post("/specs/mini/reload", headers=_auth("alice"))
     assert gone.status_code == 422 and "WF407" in gone.json()["error"]["diagnostics"]
+    assert f"the file `{service.spec}` is gone" in gone.json()["error"]["message"]
     new = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice"))
     assert new.status_code == 201       # the old spec is still in force
     event = {"event": {"type": "tool_call", "tool": "get_balance", "result": "1"}}
     assert service.post(f"/sessions/{sid}/step", json=event, headers=_auth("alice")).status_code == 200
+    assert service.post(f"/sessions/{sid}/check", json=bad_call, headers=_auth("alice")).json()["allowed"] is False
     shutil.copy(MINI, service.spec)
     text = service.spec.read_text() + "property balance_first: send_money requires earlier get_balance\n"
     service.spec.write_text(text)
@@ -256,7 +266,7 @@ def test_service_reload_keeps_sessions_and_a_failed_reload_keeps_the_old_spec(se
     fresh = service.post("/sessions", json={"spec": "mini"}, headers=_auth("alice")).json()["id"]
     call = {"event": {"type": "tool_call", "tool": "send_money", "arguments": {"recipient": "b", "amount": 1}}}
     assert service.post(f"/sessions/{fresh}/check", json=call, headers=_auth("alice")).json()["allowed"] is False
-    assert service.post(f"/sessions/{sid}/check", json=call, headers=_auth("alice")).json()["allowed"] is True
+    assert service.post(f"/sessions/{plain}/check", json=call, headers=_auth("alice")).json()["allowed"] is True
 
 
 # ---------------------------------------------------------------- MCP proxy
@@ -352,6 +362,10 @@ def test_gate_mcp_cli_rejects_a_bad_spec_and_an_upstream_that_does_not_start(tmp
     assert result.exit_code == 2 and "error[WF" in result.output
     result = CliRunner().invoke(main, ["gate", "serve", MINI])
     assert result.exit_code == 2 and "token" in result.output
+    result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--listen", "8701", "--", "true"])
+    assert result.exit_code == 2 and "is not HOST:PORT" in result.output
+    result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--listen", "127.0.0.1:0", "--audit", "x.jsonl", "--", "true"])
+    assert result.exit_code == 2 and "--audit-dir" in result.output
     pytest.importorskip("mcp")
     result = CliRunner().invoke(main, ["gate", "mcp", MINI, "--", str(tmp_path / "no-such-server")])
     assert result.exit_code == 2 and "cannot start or reach the MCP server" in result.output
@@ -419,43 +433,3 @@ def test_openai_agents_guardrails_reject_a_refused_tool():
 
     anyio.run(run)
     assert [(e.tool, e.is_error) for e in session.events] == [("read_web", False), ("send_money", True)]
-
-
-def test_mcp_proxy_skips_malformed_json_rpc_and_stays_up(tmp_path):
-    pytest.importorskip("mcp")
-    import select
-    import subprocess
-    import time
-
-    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
-    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
-    lines = ["this is not json", json.dumps(init), '{"jsonrpc": "2.0", "id": 7, "method": 5}', json.dumps(listing)]
-
-    proxy = subprocess.Popen([sys.executable, "-m", "wfcheck", "gate", "mcp", MINI, "--", sys.executable, UPSTREAM],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    answers, pending = {}, b""
-    try:
-        proxy.stdin.write(("\n".join(lines) + "\n").encode())
-        proxy.stdin.flush()
-        deadline = time.monotonic() + 60
-        while not {1, 2} <= set(answers) and time.monotonic() < deadline:
-            ready, _, _ = select.select([proxy.stdout], [], [], 1)
-            if ready:
-                chunk = os.read(proxy.stdout.fileno(), 1 << 16)
-                if not chunk:
-                    break
-                *done, pending = (pending + chunk).split(b"\n")
-                for line in done:
-                    answer = json.loads(line)
-                    answers[answer.get("id")] = answer
-    finally:
-        proxy.stdin.close()
-        try:
-            proxy.wait(20)
-        except subprocess.TimeoutExpired:
-            proxy.kill()
-            proxy.wait()
-    assert "result" in answers[1]
-    assert {t["name"] for t in answers[2]["result"]["tools"]} >= {"send_money", "read_web"}
-    assert proxy.returncode == 0

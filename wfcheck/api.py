@@ -33,6 +33,13 @@ def check_file(path: str) -> CheckResult:
     return check(path)
 
 
+def check_workflow_file(path: str) -> CheckResult:
+    """As `check_file`, for the commands that run a workflow: a catalog is an error (WF414)."""
+    from wfcheck.spec.frontend import check_workflow_file as check
+
+    return check(path)
+
+
 def check_text(text: str, path: str = "<input>") -> CheckResult:
     """As `check_file`, for text in memory (`path` names it in diagnostics)."""
     from wfcheck.spec.frontend import check_text as check
@@ -400,6 +407,35 @@ def gate_mcp(spec: str | Model, command: tuple[str, ...] = (), urls: tuple[str, 
     serve_stdio(session, upstreams, timeout, agent)
 
 
+def gate_mcp_http(spec: str | Model, command: tuple[str, ...] = (), urls: tuple[str, ...] = (),
+                  host: str = "127.0.0.1", port: int = 8701, audit_dir: str | None = None,
+                  tokens: tuple[str, ...] = (), timeout: float = 60.0, agent: str | None = None,
+                  fsync: str = "flush", ready=None) -> None:
+    """Serve the MCP proxy over streamable HTTP at http://HOST:PORT/mcp (gate/mcp_proxy.py)
+    in front of the server `command` and/or the streamable-HTTP servers at `urls`, until
+    stopped: one gated run per MCP session, its audit log `AUDIT_DIR/<session id>.jsonl`.
+    `tokens`: bearer tokens, one of which every request must carry (none: no check).
+    `ready(port)` is called once it listens. Raises ConnectionError if an upstream cannot
+    be started or reached."""
+    import os
+
+    from wfcheck.gate.mcp_proxy import Upstream, serve_http
+    from wfcheck.gate.session import Session
+    from wfcheck.checker.trace.monitor import Monitor
+
+    upstreams = ([Upstream(command=tuple(command))] if command else []) + [Upstream(url=u) for u in urls]
+    template = Monitor(load_model(spec))
+    if audit_dir:
+        os.makedirs(audit_dir, exist_ok=True)
+
+    def new_session(sid: str) -> Session:
+        audit = os.path.join(audit_dir, f"{sid}.jsonl") if audit_dir else None
+        return Session(template, sid, audit, fsync)
+
+    serve_http(new_session, upstreams, host, port, tokens=frozenset(tokens), timeout=timeout, agent=agent,
+               ready=ready)
+
+
 def gate_service(specs: tuple[str, ...], tokens: tuple[str, ...], audit_dir: str | None = None, fsync: str = "flush",
                  max_events: int | None = None, max_sessions: int | None = None, max_body: int | None = None,
                  idle_timeout: float | None = None):
@@ -450,7 +486,7 @@ def render_diff(report, fmt: str = "text", old_path: str = "old", new_path: str 
 
 
 def repair(path: str, properties: list[str] | None = None, *, allow_unreachable: bool = False,
-           max_candidates: int = 160, timeout: float = 30.0):
+           max_candidates: int = 240, timeout: float = 8.0):
     """Verified repairs of each violated property of the workflow at `path` (`wfcheck
     repair`) -> tuple of checker.repair PropertyRepairs. Raises InvalidWorkflow, and
     KeyError for an unknown property."""

@@ -30,8 +30,9 @@ def _echo_diagnostics(result: CheckResult, err: bool = True) -> None:
 
 
 def _load_ok(path: str, fmt: str) -> CheckResult | None:
-    """Check `path`; on errors print them (text) and return None."""
-    result = check_file(path)
+    """Check the workflow `path` (a catalog is an error); on errors print them (text) and
+    return None."""
+    result = api.check_workflow_file(path)
     if not result.ok:
         if fmt == "json":
             click.echo(json.dumps({"file": path, "ok": False,
@@ -59,15 +60,27 @@ def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         if result.ok:
-            m = result.model
-            click.echo(f"{path}: ok — workflow `{m.name}`: {len(m.states)} states, {len(m.edges)} edges, "
-                       f"{len(m.agents)} agents, {len(m.tools)} tools, {len(m.properties)} properties"
-                       + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+            click.echo(f"{path}: ok — {_summary(result.model)}" + (f", {_count(warnings, 'warning')}" if warnings else ""))
         else:
-            click.echo(f"{path}: {errors} error{'s' * (errors != 1)}", err=True)
+            click.echo(f"{path}: {_count(errors, 'error')}", err=True)
     if fmt == "json":
         click.echo(json.dumps(outputs, indent=2))
     return code
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """`1 state`, `2 states`; `many` for an irregular plural (`properties`)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _summary(m) -> str:
+    """What `check` found in a valid workflow or catalog, in one line."""
+    if m.catalog:
+        return (f"catalog `{m.name}`: {_count(len(m.tools), 'tool')}, {_count(len(m.events), 'event')}, "
+                f"{_count(len(m.agents), 'agent')}, {_count(len(m.variables), 'variable')}")
+    return (f"workflow `{m.name}`: {_count(len(m.states), 'state')}, {_count(len(m.edges), 'edge')}, "
+            f"{_count(len(m.agents), 'agent')}, {_count(len(m.tools), 'tool')}, "
+            f"{_count(len(m.properties), 'property', 'properties')}")
 
 
 def run_graph(path: str, fmt: str = "dot", output: str | None = None) -> int:
@@ -140,7 +153,7 @@ def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text
 
 
 def run_repair(path: str, properties: tuple[str, ...] = (), apply: int | None = None,
-               allow_unreachable: bool = False, max_candidates: int = 160, timeout: float = 30.0) -> int:
+               allow_unreachable: bool = False, max_candidates: int = 240, timeout: float = 8.0) -> int:
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
@@ -274,7 +287,7 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
         for name, text in models:
             with open(os.path.join(output, f"{name}.pml"), "w", encoding="utf-8") as handle:
                 handle.write(text)
-        click.echo(f"wrote {len(models)} models to {output}/", err=True)
+        click.echo(f"wrote {_count(len(models), 'model')} to {output}/", err=True)
     return EXIT_OK
 
 
@@ -486,9 +499,10 @@ def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
         return EXIT_INVALID
     mined = result.mined
     _write(mined.text, output)
-    click.echo(f"mined {mined.runs} runs ({mined.events} events): {mined.states} states, "
-               f"{mined.transitions} transitions (k = {mined.k}), {len(mined.properties)} properties, "
-               f"{len(mined.candidates)} candidates as comments", err=True)
+    click.echo(f"mined {_count(mined.runs, 'run')} ({_count(mined.events, 'event')}): {_count(mined.states, 'state')}, "
+               f"{_count(mined.transitions, 'transition')} (k = {mined.k}), "
+               f"{_count(len(mined.properties), 'property', 'properties')}, "
+               f"{_count(len(mined.candidates), 'candidate')} as comments", err=True)
     return EXIT_OK
 
 
@@ -581,15 +595,41 @@ def lean_cmd(file, output, trace, trace_format, engine, bound, timeout, max_conf
 
 def run_gate_mcp(spec: str, command: tuple[str, ...], url: tuple[str, ...] = (), audit: str | None = None,
                  timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
+    return _run_proxy(spec, command, url, "", lambda model: api.gate_mcp(model, command, url, audit, timeout, agent,
+                                                                         fsync))
+
+
+def run_gate_mcp_http(spec: str, command: tuple[str, ...], url: tuple[str, ...], listen: str,
+                      audit: str | None = None, audit_dir: str | None = None, tokens: tuple[str, ...] = (),
+                      timeout: float = 60.0, agent: str | None = None, fsync: str = "flush") -> int:
+    """`wfcheck gate mcp SPEC --listen HOST:PORT`: the proxy over streamable HTTP."""
+    if audit is not None:
+        click.echo("error: --audit is one run's log; with --listen each MCP session has its own\n"
+                   "  = help: --audit-dir DIR", err=True)
+        return EXIT_INVALID
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        click.echo(f"error: --listen `{listen}` is not HOST:PORT\n  = help: --listen 127.0.0.1:8701", err=True)
+        return EXIT_INVALID
+
+    def ready(bound: int) -> None:
+        click.echo(f"wfcheck gate: MCP proxy on http://{host}:{bound}/mcp", err=True)
+
+    return _run_proxy(spec, command, url, " --listen HOST:PORT", lambda model: api.gate_mcp_http(
+        model, command, url, host.strip("[]"), int(port), audit_dir, tokens, timeout, agent, fsync, ready=ready))
+
+
+def _run_proxy(spec: str, command: tuple[str, ...], url: tuple[str, ...], how: str, serve) -> int:
+    """Check SPEC and that there is an upstream, then `serve(model)` until it ends."""
     result = _load_ok(spec, "text")
     if result is None:
         return EXIT_INVALID
     if not command and not url:
-        click.echo("error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC -- COMMAND... "
+        click.echo(f"error: no MCP server to proxy\n  = help: wfcheck gate mcp SPEC{how} -- COMMAND... "
                    "or --url URL", err=True)
         return EXIT_INVALID
     try:
-        api.gate_mcp(result.model, command, url, audit, timeout, agent, fsync)
+        serve(result.model)
     except ModuleNotFoundError as exc:
         return _needs_extra("`wfcheck gate`", "gate", exc)
     except ConnectionError as exc:
@@ -635,13 +675,24 @@ FSYNC = click.Choice(["always", "flush", "never"])
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
               help="Seconds an upstream tool call may take.")
 @click.option("--agent", help="The agent's name in the spec, for the calls through this proxy.")
-def gate_mcp_cmd(spec, command, url, audit, fsync, timeout, agent):
-    """Proxy MCP servers over stdio, refusing tool calls that break SPEC.
+@click.option("--listen", metavar="HOST:PORT", help="Serve the proxy over streamable HTTP at http://HOST:PORT/mcp "
+              "instead of stdio: one gated run per MCP session.")
+@click.option("--audit-dir", type=click.Path(file_okay=False), help="With --listen: one JSONL audit log per MCP "
+              "session here.")
+@click.option("--token", "tokens", multiple=True, envvar="WFCHECK_GATE_TOKENS", help="With --listen: a bearer token "
+              "every request must carry (repeatable; none: no check).")
+def gate_mcp_cmd(spec, command, url, audit, fsync, timeout, agent, listen, audit_dir, tokens):
+    """Proxy MCP servers over stdio (or streamable HTTP), refusing tool calls that break SPEC.
 
     \b
     wfcheck gate mcp banking.wf -- python bank_server.py
-    Exit codes: 0 the client closed the session, 2 invalid input, 70 internal error.
+    wfcheck gate mcp banking.wf --listen 127.0.0.1:8701 --audit-dir audit/ -- python bank_server.py
+    Exit codes: 0 the client closed the session (or the server was stopped), 2 invalid input,
+    70 internal error.
     """
+    if listen is not None:
+        _guarded(run_gate_mcp_http)(spec=spec, command=command, url=url, listen=listen, audit=audit,
+                                    audit_dir=audit_dir, tokens=tokens, timeout=timeout, agent=agent, fsync=fsync)
     _guarded(run_gate_mcp)(spec=spec, command=command, url=url, audit=audit, timeout=timeout, agent=agent,
                            fsync=fsync)
 
@@ -712,10 +763,10 @@ def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output, jobs):
 @click.option("--property", "properties", multiple=True, help="Repair only this property (repeatable).")
 @click.option("--apply", type=click.IntRange(1), default=None, help="Write repair N (as numbered) to FILE.")
 @click.option("--allow-unreachable", is_flag=True, help="Accept repairs that make a control state unreachable.")
-@click.option("--max-candidates", type=click.IntRange(1), default=160, show_default=True,
+@click.option("--max-candidates", type=click.IntRange(1), default=240, show_default=True,
               help="Candidate edits tried per property.")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
-              help="Seconds for the whole search.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=8.0, show_default=True,
+              help="Seconds for each property's search (no candidate is started after it).")
 def repair_cmd(file, properties, apply, allow_unreachable, max_candidates, timeout):
     """Propose verified edits that make each violated property hold, keeping every property
     that held and every reachable state, each as a unified diff of FILE.

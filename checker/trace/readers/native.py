@@ -140,6 +140,18 @@ def _add(obj: dict, loc: Location, events: list, problems: list, pairer: Pairer)
         problems.append(_problem(loc, "type", "a string", kind))
 
 
+def read_event(obj: dict, location: Location) -> tuple[list, list]:
+    """One event object read as `read_lines` reads it at `location` (its `trace` key is not
+    looked at): its events (one, or none if a field is bad) and the problems. For the gate,
+    which gets events one at a time as objects and need not print and re-scan them."""
+    events: list = []
+    problems: list = []
+    pairer = Pairer(events, problems)
+    _add(obj, location, events, problems, pairer)
+    pairer.finish()
+    return events, problems
+
+
 def _finish(file: str, trace_id: str, events: list, problems: list, pairer: Pairer) -> Trace:
     pairer.finish()
     return Trace(f"{file}#{trace_id}", file, FORMAT, tuple(events), tuple(problems), {})
