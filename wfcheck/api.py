@@ -468,7 +468,7 @@ def gate_serve(gate, host: str = "127.0.0.1", port: int = 8700) -> None:
 DIFF_FORMATS = ("text", "json", "sarif", "github")
 
 
-def diff(old: str | Model, new: str | Model, renames: dict[str, str] | None = None, engine: str = "explicit",
+def diff(old: str | Model, new: str | Model, renames: dict[str, str] | None = None, engine: str = "portfolio",
          bound: int = 50, timeout: float = 10.0, jobs: int = 1):
     """Compare two versions of a workflow (`wfcheck diff`) -> checker.diff DiffReport: the
     shortest runs each allows that the other forbids, loosened labels and sinks, and the

@@ -135,7 +135,7 @@ def run_verify(path: str, bound: int = 50, timeout: float = 10.0, properties: tu
     return report.exit_code
 
 
-def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text", engine: str = "explicit",
+def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text", engine: str = "portfolio",
              bound: int = 50, timeout: float = 10.0, output: str | None = None, jobs: int = 0) -> int:
     pairs = {}
     for item in renames:
@@ -739,21 +739,23 @@ def lsp_cmd():
               help="A declaration (tool, event, agent, variable) renamed in NEW (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True, help="For people (text), machines (json) or CI (sarif, github).")
-@click.option("--engine", type=click.Choice(["explicit", "smt"]), default="explicit", show_default=True,
-              help="The checker that decides the old properties on the new version.")
+@click.option("--engine", type=click.Choice(["portfolio", "explicit", "smt"]), default="portfolio", show_default=True,
+              help="The checker that decides the old properties on both versions (as verify's).")
 @click.option("--bound", type=click.IntRange(0), default=50, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), default=10.0, show_default=True,
               help="Seconds per property.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("-j", "--jobs", type=click.IntRange(0), default=0, show_default=True,
-              help="Processes checking the old properties side by side (0: one per CPU).")
+              help="Processes (0: one per CPU): the runs are compared beside the property checks.")
 def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output, jobs):
     """Compare two versions of a workflow: the shortest runs NEW allows that OLD forbade (and
     the reverse), loosened labels, sinks and permissions, and OLD's properties that fail on NEW.
 
     \b
-    Exit codes: 0 no new behaviour, 1 new runs, loosened declarations or lost
-    properties, 2 invalid input, 3 undecided (too many configurations), 70 internal error.
+    Exit codes: 0 no new behaviour; 1 new runs, loosened declarations or a
+    property of OLD violated on NEW; 2 invalid input; 3 otherwise undecided (the
+    runs NEW adds, or a property proved on OLD and unknown on NEW, as verify's 3);
+    70 internal error.
     """
     _guarded(run_diff)(old=old, new=new, renames=renames, fmt=fmt, engine=engine, bound=bound,
                        timeout=timeout, output=output, jobs=jobs)

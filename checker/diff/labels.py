@@ -1,6 +1,6 @@
 """What moved in the declarations between two versions: tools whose result became more
 secret or less trusted, sinks and integrity needs that were removed or loosened, tools that
-more agents may call, and properties that were dropped. Matched by name (after renames);
+more agents may call, and properties that were dropped or restated. Matched by name (after renames);
 levels are compared by name in the new version's lattices."""
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from wfcheck.spec import model as m
 from wfcheck.spec.span import Span
 
+from .properties import rename_property
+
 
 @dataclass(frozen=True)
 class Change:
     kind: str       # result-more-secret | result-less-trusted | sink-removed | sink-raised |
-                    # needs-removed | needs-lowered | tool-widened | tool-removed | property-dropped
+                    # needs-removed | needs-lowered | tool-widened | tool-removed | property-dropped |
+                    # property-changed (a note: the old statement is checked on the new version)
     name: str       # the tool or property (its old name)
     message: str
     span: Span      # where the new version says it (the old one's for what was removed)
@@ -41,12 +44,17 @@ def label_changes(old: m.Model, new: m.Model, renames: dict[str, str] | None = N
             changes.append(Change("tool-removed", before.name, f"tool `{before.name}` was removed", before.span))
             continue
         changes.extend(_tool_changes(old, new, before, after))
-    props = {p.name for p in new.properties}
+    props = {p.name: p for p in new.properties}
     for prop in old.properties:
         if prop.implicit:
             continue  # implicit ones follow their declarations: reported as sink/needs changes
-        if renames.get(prop.name, prop.name) not in props:
+        after = props.get(renames.get(prop.name, prop.name))
+        if after is None:
             changes.append(Change("property-dropped", prop.name, f"property `{prop.name}` was dropped", prop.span))
+        elif rename_property(prop, renames).kinds != after.kinds:
+            changes.append(Change("property-changed", prop.name,
+                                  f"property `{prop.name}` was changed from `{prop.text}` to `{after.text}` "
+                                  f"(the old statement is what is checked on the new version)", after.span))
     return tuple(changes)
 
 

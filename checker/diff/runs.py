@@ -30,12 +30,15 @@ EQUIVALENT, EXTRA, UNKNOWN = "included", "extra", "unknown"
 class RunDifference:
     """`status` EXTRA: `run` (of the first system) is a shortest run the second forbids;
     its last step is the first the second cannot match. INCLUDED: proved for every run
-    length. UNKNOWN: more than `max_pairs` pairs (`depth`: lengths fully explored)."""
+    length. UNKNOWN: more than `max_pairs` pairs (`depth`: lengths fully explored, or
+    checked by z3). `method` says what decided: "product" (this search), "simulation"
+    (z3's one-step proof, smt.py), "bounded" (z3 up to `depth` steps)."""
     status: str
     run: Run | None = None
     pairs: int = 0
     depth: int = 0
     seconds: float = 0.0
+    method: str = "product"
 
 
 def action_key(action: Action, renames: dict[str, str] | None = None) -> tuple:

@@ -84,11 +84,13 @@ def _context_tests(interp: Interpreter, prop: m.Property):
     return tests
 
 
-def explain(system: System, prop: m.Property, run: Run) -> tuple[ExplainedStep, ...]:
+def explain(system: System, prop: m.Property | None, run: Run) -> tuple[ExplainedStep, ...]:
+    """`run` step by step; with `prop`, the notes say where what it is about entered a
+    context and where it was violated (without, a run of the system alone: `diff`'s witnesses)."""
     model = system.model
-    interp = Interpreter(system, [system.check(prop.name)])  # its variables are the run's
+    interp = Interpreter(system, [system.check(prop.name)] if prop is not None else [])  # the run's variables
     configs = [_config(interp, c) for c in run.configs]
-    tests = _context_tests(interp, prop)
+    tests = _context_tests(interp, prop) if prop is not None else []
     steps = []
     for i, edge_index in enumerate(run.edges):
         edge = model.edges[edge_index]
@@ -106,7 +108,7 @@ def explain(system: System, prop: m.Property, run: Run) -> tuple[ExplainedStep, 
             carrying = [what for test, what in tests if edge.action.agent and test[edge.action.agent](before)]
             detail = f" while its context holds {carrying[0]}" if carrying else ""
             notes.append(f"violation: `{edge.action.agent or 'environment'}` takes this step{detail}")
-        elif i == len(run.edges) - 1 and run.loop_start is None:
+        elif i == len(run.edges) - 1 and run.loop_start is None and prop is not None:
             notes.append("violation: the property fails in the state reached here")
         if run.loop_start is not None and i == run.loop_start:
             notes.append("the loop starts here; it repeats forever without reaching a final state")

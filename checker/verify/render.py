@@ -48,12 +48,19 @@ def render_text(report: Report, path: str, sources=None) -> str:
             lines.append(f"      {quoted.strip()}")
         lines.append(f"      --> {prop.span}")
         if result.status == VIOLATED and result.counterexample is not None:
-            for step in explain(report.system, prop, result.counterexample):
-                lines.append(f"      {step.number}. {step.action}: {step.source} -> {step.target}"
-                             f"   [{_location(step.span)}]")
-                lines.extend(f"           {c}" for c in step.changes)
-                lines.extend(f"           ← {n}" for n in step.notes)
+            lines.extend(run_lines(explain(report.system, prop, result.counterexample), "      "))
     return "\n".join(lines) + "\n"
+
+
+def run_lines(steps, indent: str) -> list[str]:
+    """Explained steps as `verify` prints a counterexample: the action, the control states
+    and the line of each step, then what changed and the notes."""
+    lines = []
+    for step in steps:
+        lines.append(f"{indent}{step.number}. {step.action}: {step.source} -> {step.target}   [{_location(step.span)}]")
+        lines.extend(f"{indent}     {c}" for c in step.changes)
+        lines.extend(f"{indent}     ← {n}" for n in step.notes)
+    return lines
 
 
 def _how(result) -> str:

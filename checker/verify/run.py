@@ -10,7 +10,7 @@ from typing import Callable
 from wfcheck.spec.model import Model
 from wfcheck.spec.system import Check, System, lower
 
-from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult
+from .result import PROVED, UNKNOWN, VACUOUS, VIOLATED, PropertyResult, Run
 
 ENGINES = ("portfolio", "smt", "explicit")
 
@@ -51,19 +51,24 @@ class Report:
         out = result.to_json()
         span = self.model.property(result.name).span
         out.update(file=span.file, line=span.line, column=span.column)
-        run = result.counterexample
-        if run is not None:
-            steps = []
-            for i, index in enumerate(run.edges):
-                edge = self.model.edges[index]
-                after = run.configs[i + 1] if i + 1 < len(run.configs) else None
-                steps.append({"step": i + 1, "edge": index, "from": edge.source, "to": edge.target,
-                              "agent": edge.action.agent, "action": str(edge.action),
-                              "values": dict(after) if after is not None else None,
-                              "violation": run.bad_step and i == len(run.edges) - 1,
-                              "span": {"file": edge.span.file, "line": edge.span.line, "column": edge.span.column}})
-            out["counterexample"]["steps"] = steps
+        if result.counterexample is not None:
+            out["counterexample"]["steps"] = run_steps_json(self.model, result.counterexample)
         return out
+
+
+def run_steps_json(model: Model, run: Run) -> list[dict]:
+    """Each step of `run` with its transition, agent, action, the values after it and the
+    `.wf` span, beside the bare edge indices."""
+    steps = []
+    for i, index in enumerate(run.edges):
+        edge = model.edges[index]
+        after = run.configs[i + 1] if i + 1 < len(run.configs) else None
+        steps.append({"step": i + 1, "edge": index, "from": edge.source, "to": edge.target,
+                      "agent": edge.action.agent, "action": str(edge.action),
+                      "values": dict(after) if after is not None else None,
+                      "violation": run.bad_step and i == len(run.edges) - 1,
+                      "span": {"file": edge.span.file, "line": edge.span.line, "column": edge.span.column}})
+    return steps
 
 
 def verify_model(model: Model, engine: str = "portfolio", bound: int = 50, timeout: float = 10.0,
