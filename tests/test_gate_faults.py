@@ -1,7 +1,7 @@
 """`wfcheck gate` under faults, against the real servers in child processes on loopback: a
 client that goes away mid-call, the service killed (SIGKILL) after acknowledged decisions
-under fsync=always, the fsync order itself, malformed JSON-RPC to the MCP proxy, and the
-proxy served over streamable HTTP (forward, refuse, upstream crash)."""
+under fsync=always, the fsync order itself, malformed JSON-RPC to the MCP proxy, its client gone
+mid-call, and the proxy served over streamable HTTP (forward, refuse, upstream crash)."""
 from __future__ import annotations
 
 import json
@@ -331,3 +331,48 @@ def test_http_proxy_sessions_one_run_per_mcp_session_finished_on_delete_and_clos
     assert b.finished and "b" not in sessions.open and not c.finished
     sessions.close()
     assert c.finished and not sessions.open
+
+
+def test_mcp_proxy_client_gone_mid_call_ends_cleanly_and_its_log_rechecks(tmp_path):
+    """The client closes the stdio pipe while a call to a slow tool is in flight: the proxy ends
+    by itself (it does not wait out the slow tool), without a traceback, and its audit log holds
+    the calls that were answered — the in-flight one is not recorded (it has no result) — and
+    re-checks with `trace`."""
+    pytest.importorskip("mcp")
+    audit = tmp_path / "run.jsonl"
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+
+    def call(n, tool, **arguments):
+        return {"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+
+    proxy = subprocess.Popen([sys.executable, "-m", "wfcheck", "gate", "mcp", MINI, "--audit", str(audit),
+                              "--fsync", "always", "--", sys.executable, UPSTREAM],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        def send(message):
+            proxy.stdin.write((json.dumps(message) + "\n").encode())
+            proxy.stdin.flush()
+
+        send(init)
+        assert "result" in _read_answers(proxy, 1)[0]
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send(call(2, "read_web", url="http://evil"))
+        send(call(3, "get_balance"))
+        answered = _read_answers(proxy, 2)
+        assert sorted(a["id"] for a in answered) == [2, 3]
+        send(call(4, "slow"))                   # the upstream sleeps 30 s on it
+        time.sleep(1.0)
+        started = time.monotonic()
+        proxy.stdin.close()                     # the client goes away mid-call
+        proxy.wait(20)
+        assert time.monotonic() - started < 20
+    finally:
+        _stop(proxy)
+    stderr = proxy.stderr.read().decode()
+    assert "Traceback" not in stderr, stderr
+    assert proxy.returncode == 0, stderr
+    lines = _log(audit)
+    assert [(x["tool"], x["gate"]["decision"]) for x in lines] == [("read_web", "allow"), ("get_balance", "allow")]
+    report = api.check_traces(MINI, [str(audit)])
+    assert len(report.results) == 1 and not report.results[0].violations and not report.unreadable
