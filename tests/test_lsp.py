@@ -117,7 +117,8 @@ def test_navigation_hover_completion_symbols():
     declared = text.splitlines().index(next(l for l in text.splitlines() if l.startswith("tool lookup_card")))
     assert definition.range.start.line == declared and definition.range.start.character == 5
     lines = {r.range.start.line + 1 for r in refs}
-    assert 35 in lines and {ln + 1 for ln, l in enumerate(text.splitlines()) if l.startswith("serving ->")} <= lines
+    declared_state = next(ln + 1 for ln, l in enumerate(text.splitlines()) if l.startswith("state ") and "serving" in l)
+    assert declared_state in lines and {ln + 1 for ln, l in enumerate(text.splitlines()) if l.startswith("serving ->")} <= lines
     assert "result label: `secret`, `trusted`" in hover_tool.contents.value
     assert "effect: `reads`" in hover_tool.contents.value
     assert "not verified yet" in hover_prop.contents.value
