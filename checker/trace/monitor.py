@@ -18,6 +18,7 @@ conservative mode.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from wfcheck.spec import model as m
 from wfcheck.spec.frontend import load_model
@@ -332,10 +333,12 @@ class Monitor:
     def _written(self, tool: str, arguments, params: frozenset | None, dims: frozenset):
         """The label of what the arguments of a call of `tool` carry (all of them, or those
         named in `params`), exact in the dimensions `dims`, and the values that raise it."""
+        if not self.values.can_raise(dims):   # nothing read could raise it: no need to read the arguments
+            return self.model.conf.bottom, self.model.integ.top, []
         if not isinstance(arguments, dict):   # one argument without a name: no sink lists it
-            return self.values.label(candidate_values(arguments) if params is None else ())
+            return self.values.label(candidate_values(arguments) if params is None else (), (), dims)
         if params is None and not self._typed.get(tool):
-            return self.values.label(candidate_values(arguments))   # untyped, all arguments
+            return self.values.label(candidate_values(arguments), (), dims)   # untyped, all arguments
         values: set[str] = set()
         phrases: list = []
         for name, raising, _, shingles in self._argument_sets(tool, arguments):
@@ -547,7 +550,8 @@ class Monitor:
             if not event.result:
                 return
             tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
-            own = self._own_values(tool.name if tool is not None else None, event.arguments)
+            # the call's own values, found only if the result is ever searched
+            own = partial(self._own_values, tool.name if tool is not None else None, event.arguments)
             if tool is None:
                 self.values.add(event.result, self._plain.conf, self._plain.integ, self.index, own=own)
                 return
