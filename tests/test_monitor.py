@@ -380,6 +380,7 @@ CHECK_EVENTS = [
 
 
 def _snapshot(mon: Monitor):
+    mon.values._sort()
     kinds = list(mon.values._kinds.values())
     for kind in kinds:   # a look-up may index a kind's texts sooner: bring all up to date
         mon.values._index(kind)

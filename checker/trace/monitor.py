@@ -546,21 +546,22 @@ class Monitor:
     def _remember_content(self, event, action: m.Action | None = None) -> None:
         """Feed what was read into the value index, with the label it was read at: a call's
         result without the call's own values, by field for a tool with result fields."""
+        add = self.values.add
         if isinstance(event, ToolCall):
             if not event.result:
                 return
             tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
-            # the call's own values, found only if the result is ever searched
-            own = partial(self._own_values, tool.name if tool is not None else None, event.arguments)
             if tool is None:
-                self.values.add(event.result, self._plain.conf, self._plain.integ, self.index, own=own)
+                add(event.result, self._plain.conf, self._plain.integ, self.index,
+                    own=partial(self._own_values, None, event.arguments))
                 return
-            failed = event.is_error or action.outcome in ERROR_OUTCOMES
-            if tool.fields and not failed:
+            # the call's own values, found only if the result is ever searched
+            own = partial(self._own_values, tool.name, event.arguments)
+            if tool.fields and not event.is_error and action.outcome not in ERROR_OUTCOMES:
                 parts, problem = label_parts(event.result, tool.fields, tool.default)
                 if parts is not None:
                     for label, text in parts:
-                        self.values.add(text, label.conf, label.integ, self.index, tool.name, own=own)
+                        add(text, label.conf, label.integ, self.index, tool.name, own=own)
                     self._by_field[self.index] = tool.name
                     return
                 whole = self._level_names(tool.returns.conf, tool.returns.integ)
@@ -569,15 +570,15 @@ class Monitor:
                                   f"the tool's whole label ({whole})",
                     self.index, getattr(event, "result_location", None) or event.location))
             label = tool.returns
-            self.values.add(event.result, label.conf, label.integ, self.index, tool.name, own=own)
+            add(event.result, label.conf, label.integ, self.index, tool.name, own=own)
         elif isinstance(event, Message) and event.role in ("user", "system"):
-            self.values.add(event.content, self.model.conf.bottom, self.model.integ.top, self.index, from_user=True)
+            add(event.content, self._plain.conf, self._plain.integ, self.index, from_user=True)
         elif isinstance(event, (Message, Handoff)) and event.agent:
             sender = self.resolver.agent(event.agent)
             if sender is not None and self.configs:
                 slots = self._actor_slots.get(sender) or self._slots_of(sender)
                 config = self.configs[0]
-                self.values.add(event.content, config[slots[0]], config[slots[1]], self.index)
+                add(event.content, config[slots[0]], config[slots[1]], self.index)
 
 
 def _sink_arguments(check: Check, st) -> tuple[frozenset | None, ...]:

@@ -285,12 +285,11 @@ class ValueIndex:
         self.tracked = tracked
         self.mentions = mentions   # words appended to every text (the date tokens), if any
         self._plain = (conf.bottom, integ.top)
-        # Per text: as kept (None until first needed), as given (None once kept), its step
-        # and its kind.
+        # Per text: (as given, own values, step, kind); as kept (None until first needed).
+        # A kind's `ids` are filled in when a look-up needs them (`_sort`).
+        self._entries: list[tuple] = []
         self._texts: list[str | None] = []
-        self._given: list[tuple | None] = []
-        self._steps: list[int] = []
-        self._kind_of: list[_Kind] = []
+        self._sorted = 0
         self._kinds: dict[tuple, _Kind] = {}          # (conf, integ, tool, from the user) -> kind
         self._raising: dict[frozenset | None, list[_Kind]] = {}   # dims -> kinds that raise in them
         self._watches: dict[str, _Watch] = {}
@@ -308,24 +307,28 @@ class ValueIndex:
             return
         if tool is not None and tool not in self.tracked:
             tool = None
-        key = (conf, integ, tool, from_user)
-        kind = self._kinds.get(key)
+        kind = self._kinds.get((conf, integ, tool, from_user))
         if kind is None:
-            kind = self._kinds[key] = _Kind((conf, integ), tool, from_user)
+            kind = self._kinds[(conf, integ, tool, from_user)] = _Kind((conf, integ), tool, from_user)
             self._raising.clear()
-        kind.ids.append(len(self._texts))
-        self._texts.append(None)
-        self._given.append((text, own))
-        self._steps.append(step)
-        self._kind_of.append(kind)
+        self._entries.append((text, own, step, kind))
+
+    def _sort(self) -> None:
+        """Give each kind the ids of its texts added since the last look-up."""
+        entries = self._entries
+        start, end = self._sorted, len(entries)
+        if start < end:
+            self._sorted = end
+            self._texts += [None] * (end - start)
+            for pid in range(start, end):
+                entries[pid][3].ids.append(pid)
 
     def _keep(self, pid: int) -> str:
         """The text `pid` as kept (see `add`), made now if it was not yet."""
         text = self._texts[pid]
         if text is not None:
             return text
-        text, own = self._given[pid]
-        self._given[pid] = None
+        text, own, _, _ = self._entries[pid]
         text = text.lower()
         if callable(own):
             own = own()
@@ -356,8 +359,9 @@ class ValueIndex:
 
     def parts(self) -> list[tuple[int, tuple[int, int], str | None, bool, str]]:
         """The content so far: (step, label, tracked tool, from the user, lower-cased text)."""
-        return [(self._steps[pid], kind.label, kind.tool, kind.user, self._keep(pid))
-                for pid, kind in enumerate(self._kind_of)]
+        self._sort()
+        return [(step, kind.label, kind.tool, kind.user, self._keep(pid))
+                for pid, (_, _, step, kind) in enumerate(self._entries)]
 
     def can_raise(self, dims=None) -> bool:
         """Could some value's label be raised in `dims` (see `label`) by the content so far?
@@ -369,6 +373,7 @@ class ValueIndex:
 
     def origin(self, value: str) -> ValueOrigin:
         """Where `value` (lower-cased, not empty) came from, given the content so far."""
+        self._sort()
         watch = self._watches.get(value) or self._watch(value)
         for kind in self._kinds.values():
             if kind not in watch.kinds:
@@ -395,6 +400,7 @@ class ValueIndex:
             kinds = self._raising[dims] = [k for k in self._kinds.values() if self._raises(k, dims)]
         if not kinds:   # (nothing read could raise the label)
             return conf, integ, raising
+        self._sort()
         watches = self._watches
         search = self._search
         for value in sorted(values) if len(values) > 1 else values:
@@ -447,6 +453,7 @@ class ValueIndex:
     def phrase_origin(self, phrase: str) -> ValueOrigin:
         """Where the word sequence `phrase` (lower-cased words, one space between) came
         from, given the content so far."""
+        self._sort()
         return self._phrase(phrase)
 
     def _grams(self, n: int, kind: _Kind) -> dict[str, int]:
@@ -477,7 +484,7 @@ class ValueIndex:
         labels: dict[tuple[int, int], int] = {}
         tools: set[str] = set()
         user = False
-        texts, steps = self._texts, self._steps
+        texts, entries = self._texts, self._entries
         for kind in self._kinds.values():
             if kind.indexed < len(kind.ids):
                 self._index(kind)
@@ -487,7 +494,7 @@ class ValueIndex:
                 continue
             for pid in sorted(set(min(lists, key=len))):
                 if _phrase_in(words, texts[pid]):
-                    step = steps[pid]
+                    step = entries[pid][2]
                     if labels.get(kind.label, step) >= step:
                         labels[kind.label] = step
                     if kind.tool is not None:
@@ -538,7 +545,7 @@ class ValueIndex:
         if held:   # the first text of the kind that holds it: later ones change nothing
             del watch.searched[kind]
             watch.kinds.add(kind)
-            step = self._steps[held[0]]
+            step = self._entries[held[0]][2]
             if watch.labels.get(kind.label, step) >= step:
                 watch.labels[kind.label] = step
             if kind.tool is not None:
