@@ -45,8 +45,37 @@ def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
     has no parts. A result that is not structured (it does not parse, or it is a bare scalar
     such as `None`, a number or prose) gives None and the problem, for a warning: the caller
     labels it as a whole."""
+    found, problem = structure(result_text, fields, default)
+    return (None, problem) if found is None else (found.parts(), None)
+
+
+class Structure:
+    """A structured result, its parts (`label_parts`) made when first asked for: whether a
+    result is structured is known once it is parsed, but most parts are never searched.
+    `labels`: the labels its parts may have."""
+    __slots__ = ("_data", "_rules", "_parts", "_budget")
+
+    def __init__(self, data, rules: "_Rules | None", parts: Parts | None = None, budget: int = 0) -> None:
+        self._data, self._rules, self._parts, self._budget = data, rules, parts, budget
+
+    @property
+    def labels(self) -> list[Label]:
+        return self._rules.labels if self._rules is not None else []
+
+    def parts(self) -> Parts:
+        if self._parts is None:
+            self._parts = _grouped(_python_leaves(self._data, self._rules, self._budget), self._rules)
+            self._data = None
+        return self._parts
+
+
+def structure(result_text: str, fields: tuple[FieldLabel, ...],
+              default: Label) -> tuple[Structure | None, str | None]:
+    """The result as a `Structure` and no problem, or None and the problem (see
+    `label_parts`). A YAML document is labelled at once (its aliases may expand beyond
+    its text, a problem only the walk finds); JSON and Python literals when asked."""
     if not result_text.strip():
-        return (), None
+        return Structure(None, None, ()), None
     data, problem = _parse(result_text)
     if problem is not None:
         return None, problem
@@ -59,13 +88,18 @@ def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
         rules = _RULES[id(fields)] = (fields, _rules(tuple(fields), default), default)
     elif rules[2] is not default and rules[2] != default:
         rules = (fields, _rules(tuple(fields), default), default)
-    walk = _leaves if isinstance(data, yaml.Node) else _python_leaves
+    if not isinstance(data, yaml.Node):
+        return Structure(data, rules[1], None, 2 * len(result_text) + 16), None
     try:
-        labelled = walk(data, rules[1], 2 * len(result_text) + 16)
+        labelled = _leaves(data, rules[1], 2 * len(result_text) + 16)
     except _NotStructured as error:
         return None, str(error)
-    labels = rules[1].labels
-    return tuple((labels[found], "\n".join(texts)) for found, texts in labelled.items()), None
+    return Structure(None, rules[1], _grouped(labelled, rules[1])), None
+
+
+def _grouped(labelled: dict[int, list[str]], rules: "_Rules") -> Parts:
+    labels = rules.labels
+    return tuple((labels[found], "\n".join(texts)) for found, texts in labelled.items())
 
 
 # ---------------------------------------------------------------- reading
@@ -83,6 +117,8 @@ _YAML_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t]|$)|[^\s#][^\n]*?:(?:[ \t]|$))", re
 
 # JSON numbers and constants keep their text (`json.loads` with these hooks, built once).
 _JSON = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+_SCAN = _JSON.scan_once
+_JSON_SPACE = json.decoder.WHITESPACE   # what `decode` allows after the value
 # The rules of the fields of a tool, by the identity of its tuple of fields (hashing the
 # fields on each result costs more than reading a small one): (fields, rules, default).
 _RULES: dict[int, tuple] = {}
@@ -90,6 +126,13 @@ _RULES: dict[int, tuple] = {}
 
 def _parse(text: str):
     """(the parsed result: Python values or a YAML node, None), or (None, the problem)."""
+    if text[:1] in ("{", "["):   # the C scanner without `decode`'s wrapper, which it would call
+        try:
+            data, end = _SCAN(text, 0)
+            if end == len(text) or _JSON_SPACE.match(text, end).end() == len(text):
+                return data, None
+        except (StopIteration, ValueError, RecursionError):
+            pass
     start = text.lstrip()[:1]
     if start in ("{", "["):
         try:

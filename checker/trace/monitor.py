@@ -27,7 +27,7 @@ from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.span import NO_SPAN, Span
 from wfcheck.spec.system import Check, System, agent_flow_condition, lower
 
-from .fields import label_parts
+from .fields import structure
 from .kinds import date_tokens, text_shingles, text_tokens, value_sets
 from .mapping import ERROR_OUTCOMES, ActionResolver
 from .provenance import ValueIndex, candidate_values
@@ -558,10 +558,9 @@ class Monitor:
             # the call's own values, found only if the result is ever searched
             own = partial(self._own_values, tool.name, event.arguments)
             if tool.fields and not event.is_error and action.outcome not in ERROR_OUTCOMES:
-                parts, problem = label_parts(event.result, tool.fields, tool.default)
+                parts, problem = structure(event.result, tool.fields, tool.default)
                 if parts is not None:
-                    for label, text in parts:
-                        add(text, label.conf, label.integ, self.index, tool.name, own=own)
+                    self.values.add_parts(parts, self.index, tool.name, own=own)
                     self._by_field[self.index] = tool.name
                     return
                 whole = self._level_names(tool.returns.conf, tool.returns.integ)

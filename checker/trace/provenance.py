@@ -285,11 +285,13 @@ class ValueIndex:
         self.tracked = tracked
         self.mentions = mentions   # words appended to every text (the date tokens), if any
         self._plain = (conf.bottom, integ.top)
-        # Per text: (as given, own values, step, kind); as kept (None until first needed).
-        # A kind's `ids` are filled in when a look-up needs them (`_sort`).
-        self._entries: list[tuple] = []
+        # What was added, not yet given its ids and kinds (`_sort`): (text or structured
+        # result, own values, step, kind or, for a structured result, the tracked tool).
+        self._inbox: list[tuple] = []
+        # Per text: as kept (None until first needed), as given (None once kept), its step.
         self._texts: list[str | None] = []
-        self._sorted = 0
+        self._given: list[tuple | None] = []
+        self._steps: list[int] = []
         self._kinds: dict[tuple, _Kind] = {}          # (conf, integ, tool, from the user) -> kind
         self._raising: dict[frozenset | None, list[_Kind]] = {}   # dims -> kinds that raise in them
         self._watches: dict[str, _Watch] = {}
@@ -307,28 +309,56 @@ class ValueIndex:
             return
         if tool is not None and tool not in self.tracked:
             tool = None
+        kind = self._kinds.get((conf, integ, tool, from_user)) or self._kind(conf, integ, tool, from_user)
+        self._inbox.append((text, own, step, kind))
+
+    def add_parts(self, result, step: int, tool: str | None = None,
+                  own: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()) -> None:
+        """The parts of a structured result of `tool` read at `step`: `result.parts()` gives
+        (label, text) pairs, asked for only when a look-up first needs the texts; each part
+        is added as `add` would, in order. `result.labels`: the labels they may have."""
+        if tool is not None and tool not in self.tracked:
+            tool = None
+        for label in result.labels:
+            if (label.conf, label.integ, tool, False) not in self._kinds:
+                self._kind(label.conf, label.integ, tool, False)
+        self._inbox.append((result, own, step, tool))
+
+    def _kind(self, conf: int, integ: int, tool: str | None, from_user: bool) -> _Kind:
         kind = self._kinds.get((conf, integ, tool, from_user))
         if kind is None:
             kind = self._kinds[(conf, integ, tool, from_user)] = _Kind((conf, integ), tool, from_user)
             self._raising.clear()
-        self._entries.append((text, own, step, kind))
+        return kind
 
     def _sort(self) -> None:
-        """Give each kind the ids of its texts added since the last look-up."""
-        entries = self._entries
-        start, end = self._sorted, len(entries)
-        if start < end:
-            self._sorted = end
-            self._texts += [None] * (end - start)
-            for pid in range(start, end):
-                entries[pid][3].ids.append(pid)
+        """Give the texts added since the last look-up their ids and kinds."""
+        inbox = self._inbox
+        if not inbox:
+            return
+        self._inbox = []
+        texts, given, steps = self._texts, self._given, self._steps
+        for what, own, step, kind in inbox:
+            if type(what) is str:
+                kind.ids.append(len(texts))
+                texts.append(None)
+                given.append((what, own))
+                steps.append(step)
+                continue
+            for label, text in what.parts():
+                if text:
+                    self._kind(label.conf, label.integ, kind, False).ids.append(len(texts))
+                    texts.append(None)
+                    given.append((text, own))
+                    steps.append(step)
 
     def _keep(self, pid: int) -> str:
         """The text `pid` as kept (see `add`), made now if it was not yet."""
         text = self._texts[pid]
         if text is not None:
             return text
-        text, own, _, _ = self._entries[pid]
+        text, own = self._given[pid]
+        self._given[pid] = None
         text = text.lower()
         if callable(own):
             own = own()
@@ -360,8 +390,9 @@ class ValueIndex:
     def parts(self) -> list[tuple[int, tuple[int, int], str | None, bool, str]]:
         """The content so far: (step, label, tracked tool, from the user, lower-cased text)."""
         self._sort()
-        return [(step, kind.label, kind.tool, kind.user, self._keep(pid))
-                for pid, (_, _, step, kind) in enumerate(self._entries)]
+        kind_of = {pid: kind for kind in self._kinds.values() for pid in kind.ids}
+        return [(step, kind_of[pid].label, kind_of[pid].tool, kind_of[pid].user, self._keep(pid))
+                for pid, step in enumerate(self._steps)]
 
     def can_raise(self, dims=None) -> bool:
         """Could some value's label be raised in `dims` (see `label`) by the content so far?
@@ -484,7 +515,7 @@ class ValueIndex:
         labels: dict[tuple[int, int], int] = {}
         tools: set[str] = set()
         user = False
-        texts, entries = self._texts, self._entries
+        texts, steps = self._texts, self._steps
         for kind in self._kinds.values():
             if kind.indexed < len(kind.ids):
                 self._index(kind)
@@ -494,7 +525,7 @@ class ValueIndex:
                 continue
             for pid in sorted(set(min(lists, key=len))):
                 if _phrase_in(words, texts[pid]):
-                    step = entries[pid][2]
+                    step = steps[pid]
                     if labels.get(kind.label, step) >= step:
                         labels[kind.label] = step
                     if kind.tool is not None:
@@ -545,7 +576,7 @@ class ValueIndex:
         if held:   # the first text of the kind that holds it: later ones change nothing
             del watch.searched[kind]
             watch.kinds.add(kind)
-            step = self._entries[held[0]][2]
+            step = self._steps[held[0]]
             if watch.labels.get(kind.label, step) >= step:
                 watch.labels[kind.label] = step
             if kind.tool is not None:
