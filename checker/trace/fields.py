@@ -51,12 +51,13 @@ def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
 
 class Structure:
     """A structured result, its parts (`label_parts`) made when first asked for: whether a
-    result is structured is known once it is parsed, but most parts are never searched.
+    result is structured is known once it is parsed, but most parts are never searched, so
+    a JSON or Python result keeps only its text (parsed again if its parts are wanted).
     `labels`: the labels its parts may have."""
-    __slots__ = ("_data", "_rules", "_parts", "_budget")
+    __slots__ = ("_text", "_rules", "_parts")
 
-    def __init__(self, data, rules: "_Rules | None", parts: Parts | None = None, budget: int = 0) -> None:
-        self._data, self._rules, self._parts, self._budget = data, rules, parts, budget
+    def __init__(self, text: str | None, rules: "_Rules | None", parts: Parts | None = None) -> None:
+        self._text, self._rules, self._parts = text, rules, parts
 
     @property
     def labels(self) -> list[Label]:
@@ -64,8 +65,10 @@ class Structure:
 
     def parts(self) -> Parts:
         if self._parts is None:
-            self._parts = _grouped(_python_leaves(self._data, self._rules, self._budget), self._rules)
-            self._data = None
+            data, _ = _parse(self._text)
+            budget = 2 * len(self._text) + 16
+            self._parts = _grouped(_python_leaves(data, self._rules, budget), self._rules)
+            self._text = None
         return self._parts
 
 
@@ -89,7 +92,7 @@ def structure(result_text: str, fields: tuple[FieldLabel, ...],
     elif rules[2] is not default and rules[2] != default:
         rules = (fields, _rules(tuple(fields), default), default)
     if not isinstance(data, yaml.Node):
-        return Structure(data, rules[1], None, 2 * len(result_text) + 16), None
+        return Structure(result_text, rules[1]), None
     try:
         labelled = _leaves(data, rules[1], 2 * len(result_text) + 16)
     except _NotStructured as error:

@@ -18,7 +18,6 @@ conservative mode.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
 
 from wfcheck.spec import model as m
 from wfcheck.spec.frontend import load_model
@@ -179,7 +178,7 @@ class Monitor:
     def reset(self) -> None:
         self.configs = (self.interp.initial(),)
         self.index = 0
-        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked, self._mentions)
+        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked, self._mentions, self._own_values)
         self._last_arguments = None
         self.warnings: list[TraceWarning] = []   # values precision: since the reset, in event order
         self._by_field: dict[int, str] = {}      # event -> the tool whose result was read by field
@@ -551,16 +550,15 @@ class Monitor:
             if not event.result:
                 return
             tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
+            # (the call's own values are found only if the result is ever searched)
+            arguments = event.arguments if event.arguments is not None else {}
             if tool is None:
-                add(event.result, self._plain.conf, self._plain.integ, self.index,
-                    own=partial(self._own_values, None, event.arguments))
+                add(event.result, self._plain.conf, self._plain.integ, self.index, arguments=arguments)
                 return
-            # the call's own values, found only if the result is ever searched
-            own = partial(self._own_values, tool.name, event.arguments)
             if tool.fields and not event.is_error and action.outcome not in ERROR_OUTCOMES:
                 parts, problem = structure(event.result, tool.fields, tool.default)
                 if parts is not None:
-                    self.values.add_parts(parts, self.index, tool.name, own=own)
+                    self.values.add_parts(parts, self.index, tool.name, arguments=arguments)
                     self._by_field[self.index] = tool.name
                     return
                 whole = self._level_names(tool.returns.conf, tool.returns.integ)
@@ -569,7 +567,7 @@ class Monitor:
                                   f"the tool's whole label ({whole})",
                     self.index, getattr(event, "result_location", None) or event.location))
             label = tool.returns
-            add(event.result, label.conf, label.integ, self.index, tool.name, own=own)
+            add(event.result, label.conf, label.integ, self.index, tool.name, arguments=arguments)
         elif isinstance(event, Message) and event.role in ("user", "system"):
             add(event.content, self._plain.conf, self._plain.integ, self.index, from_user=True)
         elif isinstance(event, (Message, Handoff)) and event.agent:

@@ -280,15 +280,20 @@ class ValueIndex:
     that could raise its label was read costs nothing."""
 
     def __init__(self, conf: Lattice, integ: Lattice, tracked: tuple[str, ...],
-                 mentions: Callable[[str], list[str]] | None = None) -> None:
+                 mentions: Callable[[str], list[str]] | None = None,
+                 own_values: Callable[[str | None, object], tuple[str, ...]] | None = None) -> None:
         self.conf, self.integ = conf, integ
         self.tracked = tracked
         self.mentions = mentions   # words appended to every text (the date tokens), if any
+        self.own_values = own_values   # (called tool, its arguments) -> the call's own values
         self._plain = (conf.bottom, integ.top)
         # What was added, not yet given its ids and kinds (`_sort`): (text or structured
-        # result, own values, step, kind or, for a structured result, the tracked tool).
+        # result, own values, step, kind or, for a structured result, the tracked tool,
+        # called tool, its arguments). One tuple of things the garbage collector need
+        # not follow but the arguments, which the trace holds anyway.
         self._inbox: list[tuple] = []
-        # Per text: as kept (None until first needed), as given (None once kept), its step.
+        # Per text: as kept (None until first needed), as given (text, own values, called
+        # tool, arguments; None once kept), its step.
         self._texts: list[str | None] = []
         self._given: list[tuple | None] = []
         self._steps: list[int] = []
@@ -297,32 +302,34 @@ class ValueIndex:
         self._watches: dict[str, _Watch] = {}
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
-            from_user: bool = False, own: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()) -> None:
+            from_user: bool = False, own: tuple[str, ...] = (), arguments=None) -> None:
         """Content read at `step` with label (conf, integ): a tool's result (`tool`), the
         user's or system's words (`from_user`), or an agent's own text (neither). `own`:
-        the values of the call that returned it (lower-cased), or a function that gives them
-        (called when the text is first searched, if ever), blanked out of it (`blank`), so
-        that an echo of a value does not change its label. With `mentions`, the text is kept
-        with its mentions (those of the blanked text, but the own values) appended on a line
-        of their own."""
+        the values of the call that returned it (lower-cased), or with `arguments` (the
+        call's), `own_values(tool, arguments)`, found when the text is first searched (if
+        ever); blanked out of it (`blank`), so that an echo of a value does not change its
+        label. With `mentions`, the text is kept with its mentions (those of the blanked
+        text, but the own values) appended on a line of their own."""
         if not text:
             return
+        called = tool
         if tool is not None and tool not in self.tracked:
             tool = None
         kind = self._kinds.get((conf, integ, tool, from_user)) or self._kind(conf, integ, tool, from_user)
-        self._inbox.append((text, own, step, kind))
+        self._inbox.append((text, own, step, kind, called, arguments))
 
-    def add_parts(self, result, step: int, tool: str | None = None,
-                  own: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()) -> None:
+    def add_parts(self, result, step: int, tool: str | None = None, own: tuple[str, ...] = (),
+                  arguments=None) -> None:
         """The parts of a structured result of `tool` read at `step`: `result.parts()` gives
         (label, text) pairs, asked for only when a look-up first needs the texts; each part
         is added as `add` would, in order. `result.labels`: the labels they may have."""
+        called = tool
         if tool is not None and tool not in self.tracked:
             tool = None
         for label in result.labels:
             if (label.conf, label.integ, tool, False) not in self._kinds:
                 self._kind(label.conf, label.integ, tool, False)
-        self._inbox.append((result, own, step, tool))
+        self._inbox.append((result, own, step, tool, called, arguments))
 
     def _kind(self, conf: int, integ: int, tool: str | None, from_user: bool) -> _Kind:
         kind = self._kinds.get((conf, integ, tool, from_user))
@@ -338,18 +345,18 @@ class ValueIndex:
             return
         self._inbox = []
         texts, given, steps = self._texts, self._given, self._steps
-        for what, own, step, kind in inbox:
+        for what, own, step, kind, called, arguments in inbox:
             if type(what) is str:
                 kind.ids.append(len(texts))
                 texts.append(None)
-                given.append((what, own))
+                given.append((what, own, called, arguments))
                 steps.append(step)
                 continue
             for label, text in what.parts():
                 if text:
                     self._kind(label.conf, label.integ, kind, False).ids.append(len(texts))
                     texts.append(None)
-                    given.append((text, own))
+                    given.append((text, own, called, arguments))
                     steps.append(step)
 
     def _keep(self, pid: int) -> str:
@@ -357,11 +364,11 @@ class ValueIndex:
         text = self._texts[pid]
         if text is not None:
             return text
-        text, own = self._given[pid]
+        text, own, called, arguments = self._given[pid]
         self._given[pid] = None
         text = text.lower()
-        if callable(own):
-            own = own()
+        if arguments is not None:
+            own = self.own_values(called, arguments)
         if own:
             text = blank(text, own)
         if self.mentions is not None:
@@ -532,7 +539,7 @@ class ValueIndex:
                         tools.add(kind.tool)
                     user = user or kind.user
                     break
-        return self._origin_of(phrase, labels, tools, user)
+        return self._origin_of(phrase, labels, tools, user, phrase=True)
 
     # ------------------------------------------------------------ look-ups
     def _watch(self, value: str) -> _Watch:
@@ -600,13 +607,13 @@ class ValueIndex:
         origin = watch.origin = self._origin_of(watch.value, watch.labels, watch.tools, watch.user)
         return origin
 
-    def _origin_of(self, value: str, labels: dict | None, tools, user: bool) -> ValueOrigin:
-        """A value's origin from the labels of the texts that hold it (label -> the first
-        step), their tracked tools and whether the user's words are among them."""
+    def _origin_of(self, value: str, labels: dict | None, tools, user: bool, phrase: bool = False) -> ValueOrigin:
+        """A value's (or phrase's) origin from the labels of the texts that hold it (label ->
+        the first step), their tracked tools and whether the user's words are among them."""
         if not labels:
             return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
         conf = integ = None
-        if user or not SHORT.fullmatch(value):
+        if user or phrase or not SHORT.fullmatch(value):
             for c, i in labels:
                 conf = c if conf is None else self.conf.meet(conf, c)
                 integ = i if integ is None else self.integ.join(integ, i)
