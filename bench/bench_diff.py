@@ -5,7 +5,8 @@
 diff: a generated workflow (bench/gen_workflow.py) against a version with one more
 transition (an extra tool call from the first work state that the old version lacks):
 the product search both ways, the label comparison and every old property on the new
-version (explicit checker). repair: every violated property of every bundled example.
+version (explicit checker). repair: every violated property of every bundled example
+(bench/bench_repair.py).
 Times are wall-clock seconds of one run; the machine may be loaded (say so with the numbers).
 """
 from __future__ import annotations
@@ -51,19 +52,9 @@ def bench_diff(sizes) -> None:
 
 
 def bench_repair() -> None:
-    print("\n| example | violated | repaired | slowest property s | total s |")
-    print("|---|---|---|---|---|")
-    for path in sorted(p for p in (ROOT / "examples").rglob("*.wf") if "catalog" not in p.parts):
-        started = time.perf_counter()
-        slowest = 0.0
-        found = []
-        names = [r.name for r in api.verify(str(path), "explicit").results if r.status == "violated"]
-        for name in names:
-            one = time.perf_counter()
-            found.extend(api.repair(str(path), [name]))
-            slowest = max(slowest, time.perf_counter() - one)
-        total = time.perf_counter() - started
-        print(f"| {path.relative_to(ROOT / 'examples')} | {len(found)} | {sum(1 for f in found if f.repairs)} | {slowest:.2f} | {total:.2f} |")
+    from bench_repair import bench_repair as every_example  # bench/bench_repair.py
+
+    every_example()
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from wfcheck.spec.tokens import COMMENT, KEYWORD, NAME, SPACE, Word, words
 # declaration keyword -> (kind of name, whether every name on the line is declared)
 DECLARES = {"agent": ("agent", True), "state": ("state", True), "var": ("variable", False),
             "tool": ("tool", False), "event": ("event", False), "property": ("property", False),
-            "labels": ("label", True), "workflow": ("workflow", False)}
+            "labels": ("label", True), "workflow": ("workflow", False), "catalog": ("workflow", False)}
 
 
 @dataclass(frozen=True)

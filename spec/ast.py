@@ -138,8 +138,10 @@ ActionRef = Union[NamedAction, MessageAction]
 
 @dataclass(frozen=True, slots=True)
 class Header:
+    """`workflow NAME`, or `catalog NAME` for a file of declarations to import (`kind`)."""
     name: Ident
     comments: tuple[str, ...] = ()
+    kind: str = "workflow"
     span: Span = span_field()
 
 

@@ -226,7 +226,7 @@ def _tool_lines(d: ast.ToolDecl) -> list[str]:
 def format_decl(d: ast.Decl) -> str:
     """One declaration, without its comments; a tool with outcomes spans several lines."""
     if isinstance(d, ast.Header):
-        return f"workflow {d.name.name}"
+        return f"{d.kind} {d.name.name}"
     if isinstance(d, ast.Import):
         return f'import "{d.path}"'
     if isinstance(d, ast.LabelsDecl):
@@ -282,8 +282,8 @@ def _name_or_string(name: str) -> str:
 
 
 _CLAUSE_WORDS = frozenset({"by", "reads", "writes", "sends", "returns", "sink", "needs", "declassify", "endorse",
-                           "when", "on", "{", "and", "or"})
-WIDTH = 128   # like black's `--line-length` (docs/language.md); longer lines wrap, continued with INDENT
+                           "when", "on", "{", "and", "or", "requires"})
+WIDTH = 100   # like black's `--line-length` (docs/language.md); longer lines wrap, continued with INDENT
 
 
 def wrap(line: str) -> list[str]:
@@ -311,7 +311,7 @@ def wrap(line: str) -> list[str]:
             chunks.append(word)
         else:
             chunks[-1] += " " + word
-    words = chunks
+    words = _keep_blocks(chunks, WIDTH - len(indent + INDENT))
     lines, current = [], indent + words[0]
     for word in words[1:]:
         if len(current) + 1 + len(word) > WIDTH:
@@ -320,6 +320,25 @@ def wrap(line: str) -> list[str]:
         else:
             current += " " + word
     return lines + [current]
+
+
+def _keep_blocks(chunks: list[str], room: int) -> list[str]:
+    """The chunks with each update block `{ ... }` joined into one where it fits in `room`,
+    so that a block moves to the next line whole rather than breaking after a comma."""
+    out: list[str] = []
+    block: list[str] | None = None
+    for chunk in chunks:
+        if block is None and chunk.startswith("{") and not chunk.endswith("}"):
+            block = [chunk]
+        elif block is not None:
+            block.append(chunk)
+            if chunk.endswith("}"):
+                joined = " ".join(block)
+                out.extend([joined] if len(joined) <= room else block)
+                block = None
+        else:
+            out.append(chunk)
+    return out + (block or [])
 
 
 def format_workflow(wf: ast.Workflow) -> str:

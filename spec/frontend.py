@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .analysis import analyze
-from .diagnostics import Diagnostic, SourceMap, render_plain
+from .diagnostics import Diagnostic, SourceMap, error, render_plain
 from .loader import Loaded, load_file, load_text
 from .model import Model
 
@@ -40,6 +40,23 @@ def check_text(text: str, path: str = "<input>") -> CheckResult:
     return _check(path, load_text(text, path))
 
 
+def check_workflow_file(path: str) -> CheckResult:
+    """Like `check_file`, for a command that runs the workflow: a catalog has none, which is
+    WF414 at its `catalog` header (the result then has no model)."""
+    return _require_workflow(check_file(path))
+
+
+def _require_workflow(result: CheckResult) -> CheckResult:
+    if not result.ok or not result.model.catalog:
+        return result
+    model = result.model
+    problem = error("WF414", f"`{model.name}` is a catalog of declarations, not a workflow: it has no states "
+                    "to verify, draw, export or check traces against", model.span,
+                    "import the catalog from a workflow (`import \"FILE.wf\"`) and run the command on that "
+                    "workflow; `check` and `fmt` take a catalog, and so does `mine --labels`")
+    return CheckResult(result.path, None, result.diagnostics + (problem,), result.sources)
+
+
 class InvalidWorkflow(Exception):
     """Raised by API calls that need a valid workflow; carries the diagnostics."""
 
@@ -51,10 +68,12 @@ class InvalidWorkflow(Exception):
 
 
 def load_model(target: str | Model) -> Model:
-    """A checked model from a path (raising InvalidWorkflow on errors) or a model."""
+    """A checked workflow's model (not a catalog's) from a path (raising InvalidWorkflow on errors) or a model."""
     if isinstance(target, Model):
+        if target.catalog:
+            raise InvalidWorkflow(_require_workflow(CheckResult(target.span.file, target, (), SourceMap())))
         return target
-    result = check_file(target)
+    result = check_workflow_file(target)
     if not result.ok:
         raise InvalidWorkflow(result)
     return result.model

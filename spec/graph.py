@@ -7,11 +7,14 @@ is unreachable for certain.
 """
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from . import model as m
 from .diagnostics import Diagnostic, warning
 from .ir_text import assign_text, expr_text
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def _is_true(guard: m.Expr) -> bool:
@@ -22,6 +25,8 @@ def state_graph(model: m.Model) -> nx.MultiDiGraph:
     """States as nodes (`initial`, `final`, `span`); each model edge as an edge keyed by its
     index, with `action` and `assigns` as text, `guard` as text unless it is `true`, and the
     `edge` itself."""
+    import networkx as nx  # here, not at module level: `check` does not need it (issue 17)
+
     graph = nx.MultiDiGraph(name=model.name)
     for name in model.states:
         graph.add_node(name, initial=name == model.initial, final=name in model.finals,
@@ -35,13 +40,32 @@ def state_graph(model: m.Model) -> nx.MultiDiGraph:
     return graph
 
 
-def reachable_states(model: m.Model, graph: nx.MultiDiGraph | None = None) -> set[str]:
+def reachable_states(model: m.Model) -> set[str]:
     """The states some path of the control graph leads to from the initial state."""
-    graph = state_graph(model) if graph is None else graph
-    return {model.initial} | nx.descendants(graph, model.initial)
+    return _closure({model.initial}, _successors(model, forward=True))
 
 
-def structural_findings(model: m.Model, graph: nx.MultiDiGraph | None = None) -> tuple[Diagnostic, ...]:
+def _successors(model: m.Model, forward: bool) -> dict[str, set[str]]:
+    """Each state's successors (or, not `forward`, predecessors) in the control graph."""
+    step: dict[str, set[str]] = {s: set() for s in model.states}
+    for edge in model.edges:
+        source, target = (edge.source, edge.target) if forward else (edge.target, edge.source)
+        step[source].add(target)
+    return step
+
+
+def _closure(start: set[str], step: dict[str, set[str]]) -> set[str]:
+    """`start` and every state a path of `step` leads to from it. A few lines instead of
+    networkx's `descendants`, whose import costs `check` a tenth of a second (issue 17)."""
+    seen, todo = set(start), list(start)
+    while todo:
+        for nxt in step[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return seen
+
+
+def structural_findings(model: m.Model) -> tuple[Diagnostic, ...]:
     """Warnings about the shape of the state machine, sorted by position.
 
     Guards are ignored, so the graph has every path a run can take and maybe more (an
@@ -57,8 +81,10 @@ def structural_findings(model: m.Model, graph: nx.MultiDiGraph | None = None) ->
     WF604 two transitions leaving a state on the same action under the same guard that lead
           to different states or make different updates.
     """
-    graph = state_graph(model) if graph is None else graph
-    reachable = reachable_states(model, graph)
+    if model.catalog:   # no state machine to look at
+        return ()
+    reachable = reachable_states(model)
+    forward = _successors(model, forward=True)
     finals = set(model.finals)
     findings: list[Diagnostic] = []
 
@@ -69,7 +95,7 @@ def structural_findings(model: m.Model, graph: nx.MultiDiGraph | None = None) ->
                 model.state_span(state),
                 f"add a transition into `{state}`, or remove the state"))
 
-    dead_ends = {s for s in reachable if s not in finals and graph.out_degree(s) == 0}
+    dead_ends = {s for s in reachable if s not in finals and not forward[s]}
     for state in sorted(dead_ends, key=model.states.index):
         findings.append(warning(
             "WF603", f"state `{state}` is a dead end: it is not final and has no outgoing transition",
@@ -77,9 +103,7 @@ def structural_findings(model: m.Model, graph: nx.MultiDiGraph | None = None) ->
             f"add a transition out of `{state}`, or mark it `final`"))
 
     if finals:
-        can_finish = set(finals)
-        for final in finals:
-            can_finish |= nx.ancestors(graph, final)
+        can_finish = _closure(finals, _successors(model, forward=False))
         for state in model.states:
             if state in reachable and state not in can_finish and state not in dead_ends:
                 findings.append(warning(

@@ -417,6 +417,7 @@ class Model:
     mapping: TraceMapping = TraceMapping()
     state_spans: tuple[Span, ...] = spans_field()
     span: Span = span_field()
+    catalog: bool = False   # a `catalog` file: declarations only, no states (docs/language.md#catalogs)
 
     def variable(self, name: str) -> Variable:
         return next(v for v in self.variables if v.name == name)

@@ -36,6 +36,10 @@ class ToAst(Transformer):
         return ast.Header(self._ident(c[0]), span=self._span(meta))
 
     @v_args(meta=True)
+    def catalog_header(self, meta, c):
+        return ast.Header(self._ident(c[0]), kind="catalog", span=self._span(meta))
+
+    @v_args(meta=True)
     def import_decl(self, meta, c):
         return ast.Import(str(c[0])[1:-1], span=self._span(meta))
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fuzzing
 from fuzzing import COMMANDS, mutate, run_command, trace_seeds, workflow_seeds
 
 FAST = settings(max_examples=40, deadline=None, database=None,
@@ -17,13 +18,8 @@ SLOW = settings(FAST, max_examples=8)
 
 @pytest.fixture(scope="module")
 def grammar_text():
-    lark = pytest.importorskip("hypothesis.extra.lark")
-    from importlib import resources
-
-    from lark import Lark
-
-    grammar = resources.files("wfcheck.spec").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return lark.from_lark(Lark(grammar, parser="lalr"))
+    pytest.importorskip("hypothesis.extra.lark")
+    return fuzzing.grammar_text()
 
 
 def _assert_ok(finding):
@@ -38,6 +34,25 @@ def test_grammar_derived_text(command, grammar_text, tmp_path):
         _assert_ok(run_command(command, text.encode("utf-8", "surrogatepass"), tmp_path, name="<grammar>"))
 
     property_()
+
+
+@pytest.mark.parametrize("command", ["check", "fmt", "export", "verify"])
+def test_derivations_from_the_grammar(command, tmp_path):
+    derive = fuzzing.Derivation()
+    rnd = random.Random(f"test:{command}")
+    for i in range(8 if command == "verify" else 30):
+        _assert_ok(run_command(command, derive(rnd).encode(), tmp_path, name=f"<derivation {i}>"))
+
+
+def test_derivations_mostly_parse_and_some_check():
+    """A derivation follows the grammar, so it parses (names, numbers and strings come from
+    small pools); some are valid workflows, which verify and export then get to run."""
+    from wfcheck.api import check_text
+
+    derive, rnd = fuzzing.Derivation(), random.Random(1)
+    results = [check_text(derive(rnd)) for _ in range(200)]
+    syntax = sum(any(d.code.startswith("WF00") for d in r.diagnostics) for r in results)
+    assert syntax <= 10 and sum(r.ok for r in results) >= 10
 
 
 @pytest.mark.parametrize("command", ["check", "fmt", "export", "verify"])

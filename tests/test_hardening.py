@@ -31,6 +31,47 @@ def test_cli_import_loads_no_heavy_module():
     assert out.strip() == ""
 
 
+def test_check_loads_neither_networkx_nor_z3():
+    """`wfcheck check` needs the front end only: networkx (~0.12 s) and z3 stay unloaded."""
+    code = ("import sys; from wfcheck.cli import main\n"
+            "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit as exit:\n    code = exit.code\n"
+            "print(code, [m for m in ('networkx', 'z3') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "agentdojo" / "travel.wf")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"
+
+
+def test_the_parser_tables_stay_small():
+    """lark writes out every combination of a rule's `[...]`: with the tool's ten optional
+    clauses in one rule that was 2267 rules and 2414 LALR states, ~0.18 s to load."""
+    from wfcheck.spec.parser import _lark
+
+    parser = _lark()
+    assert len(parser.rules) < 400
+    assert len(parser.parser.parser.parser.parse_table.states) < 600
+
+
+def test_the_cached_parser_follows_the_grammar():
+    """The parser tables come from lark's cache, keyed by the grammar text: a changed
+    grammar gets its own tables (never the stale ones), and the same grammar the cached ones."""
+    from importlib import resources
+
+    from lark.exceptions import UnexpectedInput
+
+    from wfcheck.spec.parser import _lark, build_lark
+
+    grammar = resources.files("wfcheck.spec").joinpath("grammar.lark").read_text(encoding="utf-8")
+    changed = grammar.replace('header: "workflow" NAME', 'header: "flow" NAME')
+    assert changed != grammar
+    build_lark(grammar).parse("workflow w")
+    with pytest.raises(UnexpectedInput):
+        build_lark(grammar).parse("flow w")
+    build_lark(changed).parse("flow w")          # the edit is seen at once
+    with pytest.raises(UnexpectedInput):
+        build_lark(changed).parse("workflow w")
+    assert build_lark(grammar).parse("workflow w") == _lark().parse("workflow w")
+
+
 def test_lazy_api_names_still_resolve():
     import wfcheck
     from wfcheck import api
@@ -80,6 +121,36 @@ def test_huge_bound_costs_nothing_before_the_search():
     assert result.exit_code == 0, result.output
     assert "1 property: 1 proved" in result.output
     assert time.perf_counter() - started < 20
+
+
+WIDE = """workflow wide
+agent a
+var n: 0..9999 = 0
+var m: 0..9999 = 0
+tool t() by a
+tool u() by a
+state x initial final
+x -> x on t when n < 9999 { n = n + 1 }
+x -> x on u when m < 9999 { m = m + 1 }
+property r: always n + m < 19998
+"""
+
+
+@pytest.mark.parametrize("engine", ["explicit", "portfolio"])
+def test_the_timeout_holds_for_the_explicit_search(engine, tmp_path):
+    """10^8 configurations within WF210's limits: the explicit search used to run to its
+    2,000,000-configuration cap (~27 s, 0.5 GB) whatever `--timeout` said."""
+    import time
+
+    path = tmp_path / "wide.wf"
+    path.write_text(WIDE)
+    started = time.perf_counter()
+    result = run("verify", str(path), "--property", "r", "--engine", engine, "--timeout", "0.5", "-j", "1")
+    assert time.perf_counter() - started < 20
+    if engine == "explicit":
+        assert result.exit_code == 3 and "unknown: timeout after 0.5 s" in result.output, result.output
+    else:   # z3's verdict within its 0.5 s, whatever it is (the violation is 19998 steps deep)
+        assert result.exit_code in (1, 3) and "Traceback" not in result.output, result.output
 
 
 def test_unknown_verdict_states_the_depth_once():
@@ -230,6 +301,13 @@ def test_integrity_level_without_an_integrity_lattice_suggests_declaring_one(tmp
     assert "declare one, e.g. `labels integrity: trusted > untrusted`" in result.output
 
 
+def test_check_counts_in_the_singular_where_there_is_one(tmp_path):
+    path = tmp_path / "one.wf"
+    path.write_text("agent a\ntool t() by a\nstate s initial final\ns -> s on t\n")
+    assert run("check", str(path)).output.strip().endswith("ok — workflow `one`: 1 state, 1 edge, 1 agent, 1 tool, "
+                                                           "0 properties")
+
+
 def test_one_property_is_singular():
     result = run("verify", SUPPORT, "--property", "refund_cap", "-j", "1", "--engine", "explicit")
     assert "1 property: 1 proved" in result.output and "1 properties" not in result.output
@@ -246,6 +324,111 @@ def test_verify_json_is_self_contained():
     assert last["violation"] and last["action"] == "send_email by assistant" and last["agent"] == "assistant"
     assert last["span"]["file"].endswith("support.wf") and last["span"]["line"] > 0
     assert steps[0]["values"]["state"] == steps[0]["to"]
+
+
+# ---------------------------------------------------------------- rough edges: catalogs
+
+CATALOG = EXAMPLES / "catalog" / "mail_tools.wf"
+
+
+def test_every_bundled_file_checks_on_its_own():
+    paths = sorted(str(p) for p in EXAMPLES.rglob("*.wf"))
+    result = run("check", *paths)
+    assert result.exit_code == 0, result.output
+    assert f"{CATALOG}: ok — catalog `mail_tools`: 3 tools" in result.output
+
+
+def test_a_catalog_is_checked_as_a_library(tmp_path):
+    """Its tools need no agent of its own and nothing is unused, but names, levels and kinds
+    are checked as in a workflow."""
+    path = tmp_path / "tools.wf"
+    path.write_text('catalog tools\nlabels integrity: trusted > untrusted\n'
+                    'tool send(to: emial) sends needs trustd\nevent done\nvar n: 0..3 = 0\n')
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert "error[WF101]: unknown integrity level `trustd`" in result.output and "did you mean `trusted`?" in result.output
+    assert "error[WF208]: unknown parameter kind `emial`" in result.output
+    assert "WF410" not in result.output and "WF501" not in result.output and "WF401" not in result.output
+
+
+def test_a_catalog_declares_no_states_transitions_or_properties(tmp_path):
+    path = tmp_path / "c.wf"
+    path.write_text("catalog c\nagent a\ntool t() by a\nstate s initial final\ns -> s on t\nproperty p: never t\n")
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    found = [line for line in result.output.splitlines() if line.startswith(("error", "  -->"))]
+    assert found == ["error[WF413]: catalog `c` declares a state; a catalog holds only tools, labels, kinds, agents, "
+                     "variables, events and `map` lines", f"  --> {path}:4:1",
+                     "error[WF413]: catalog `c` declares a transition; a catalog holds only tools, labels, kinds, "
+                     "agents, variables, events and `map` lines", f"  --> {path}:5:1",
+                     "error[WF413]: catalog `c` declares a property; a catalog holds only tools, labels, kinds, "
+                     "agents, variables, events and `map` lines", f"  --> {path}:6:1"]
+
+
+@pytest.mark.parametrize("command", [("verify",), ("graph",), ("export", "-o", "{tmp}/pml"),
+                                     ("lean", "-o", "{tmp}/lean"), ("trace", "{catalog}", str(EXAMPLES / "traces" / "support")),
+                                     ("diff", "{catalog}", str(EXAMPLES / "email_assistant.wf")), ("repair",)])
+def test_commands_that_run_a_workflow_reject_a_catalog_at_its_header(command, tmp_path):
+    name, *rest = command
+    rest = [a.format(tmp=tmp_path, catalog=CATALOG) for a in rest]
+    args = [name, *rest] if str(CATALOG) in rest else [name, str(CATALOG), *rest]
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "error[WF414]: `mail_tools` is a catalog of declarations, not a workflow" in result.output
+    assert f"--> {CATALOG}:5:1" in result.output and "= help: import the catalog from a workflow" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_api_rejects_a_catalog_for_a_workflow():
+    from wfcheck import api
+
+    result = api.check_file(str(CATALOG))
+    assert result.ok and result.model.catalog and result.model.states == ()
+    for target in (str(CATALOG), result.model):
+        with pytest.raises(api.InvalidWorkflow) as caught:
+            api.verify(target)
+        assert [d.code for d in caught.value.result.diagnostics] == ["WF414"]
+    assert api.structural_findings(result.model) == ()
+
+
+def test_the_language_server_index_names_the_catalog():
+    from wfcheck.lsp.index import index
+
+    first = index(CATALOG.read_text()).declarations[0]
+    assert (first.name, first.kind, first.at.line) == ("mail_tools", "workflow", 5)
+
+
+def test_a_workflow_importing_the_catalog_is_a_workflow():
+    from wfcheck import api
+
+    model = api.load_model(str(EXAMPLES / "email_assistant.wf"))
+    assert not model.catalog and {"read_inbox", "send_email"} <= {t.name for t in model.tools}
+
+
+def test_a_file_without_states_is_pointed_to_the_catalog_header(tmp_path):
+    path = tmp_path / "tools.wf"
+    path.write_text("tool t()\n")
+    result = run("check", str(path))
+    assert result.exit_code == 2 and "error[WF401]" in result.output
+    assert "starts with `catalog NAME` instead" in result.output
+
+
+def test_catalog_header_round_trips_through_fmt(tmp_path):
+    from wfcheck import api
+
+    path = tmp_path / "c.wf"
+    path.write_text("# shared tools\ncatalog   shared\ntool t(x: email)   reads\n")
+    formatted = api.format_file(str(path))
+    assert formatted.text.startswith("# shared tools\ncatalog shared\n")
+    path.write_text(formatted.text)
+    assert api.format_file(str(path)).text == formatted.text and api.check_file(str(path)).model.catalog
+
+
+def test_catalog_is_a_reserved_word(tmp_path):
+    path = tmp_path / "w.wf"
+    path.write_text("agent a\ntool t() by a\nstate catalog initial final\n")
+    result = run("check", str(path))
+    assert result.exit_code == 2 and "error[WF003]: unexpected `catalog`; expected a name" in result.output
 
 
 # ---------------------------------------------------------------- rough edges: fmt
@@ -268,6 +451,25 @@ def test_long_lists_wrap_at_the_documented_width():
     assert len(pieces) > 1 and all(len(p) <= WIDTH for p in pieces)
     assert all(p.startswith("  ") for p in pieces[1:]) and " ".join(p.strip() for p in pieces) == line
     assert wrap('tool t(q: "' + "x" * 120 + ' y") by a') [0].count('"') == 2   # strings are never broken
+    assert WIDTH == 100
+
+
+def test_fmt_check_over_the_examples_exits_0():
+    paths = sorted(str(p) for p in EXAMPLES.rglob("*.wf"))
+    result = run("fmt", "--check", *paths)
+    assert result.exit_code == 0, result.output
+
+
+def test_an_update_block_moves_to_the_next_line_whole():
+    from wfcheck.spec.fmt import wrap
+
+    head = "tool write_file(path, content) by coder writes when edits < 5 and attempts < 3 and ready"
+    assert wrap(head + " { edits = edits + 1, tests_passed = false }") == [
+        head, "  { edits = edits + 1, tests_passed = false }"]
+    long_block = "{ " + ", ".join(f"variable_{i} = false" for i in range(8)) + " }"
+    pieces = wrap(head + " " + long_block)      # too long for one line: broken after its commas
+    assert len(pieces) > 2 and all(len(p) <= 100 for p in pieces)
+    assert wrap("property p: " + "a" * 50 + " requires earlier " + "b" * 50)[1] == "  requires earlier " + "b" * 50
 
 
 def test_sarif_results_carry_stable_partial_fingerprints(tmp_path):

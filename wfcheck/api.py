@@ -33,6 +33,13 @@ def check_file(path: str) -> CheckResult:
     return check(path)
 
 
+def check_workflow_file(path: str) -> CheckResult:
+    """As `check_file`, for the commands that run a workflow: a catalog is an error (WF414)."""
+    from wfcheck.spec.frontend import check_workflow_file as check
+
+    return check(path)
+
+
 def check_text(text: str, path: str = "<input>") -> CheckResult:
     """As `check_file`, for text in memory (`path` names it in diagnostics)."""
     from wfcheck.spec.frontend import check_text as check
@@ -450,7 +457,7 @@ def render_diff(report, fmt: str = "text", old_path: str = "old", new_path: str 
 
 
 def repair(path: str, properties: list[str] | None = None, *, allow_unreachable: bool = False,
-           max_candidates: int = 160, timeout: float = 30.0):
+           max_candidates: int = 240, timeout: float = 8.0):
     """Verified repairs of each violated property of the workflow at `path` (`wfcheck
     repair`) -> tuple of checker.repair PropertyRepairs. Raises InvalidWorkflow, and
     KeyError for an unknown property."""

@@ -30,8 +30,9 @@ def _echo_diagnostics(result: CheckResult, err: bool = True) -> None:
 
 
 def _load_ok(path: str, fmt: str) -> CheckResult | None:
-    """Check `path`; on errors print them (text) and return None."""
-    result = check_file(path)
+    """Check the workflow `path` (a catalog is an error); on errors print them (text) and
+    return None."""
+    result = api.check_workflow_file(path)
     if not result.ok:
         if fmt == "json":
             click.echo(json.dumps({"file": path, "ok": False,
@@ -59,15 +60,27 @@ def run_check(paths: tuple[str, ...], fmt: str = "text") -> int:
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
         if result.ok:
-            m = result.model
-            click.echo(f"{path}: ok — workflow `{m.name}`: {len(m.states)} states, {len(m.edges)} edges, "
-                       f"{len(m.agents)} agents, {len(m.tools)} tools, {len(m.properties)} properties"
-                       + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
+            click.echo(f"{path}: ok — {_summary(result.model)}" + (f", {_count(warnings, 'warning')}" if warnings else ""))
         else:
-            click.echo(f"{path}: {errors} error{'s' * (errors != 1)}", err=True)
+            click.echo(f"{path}: {_count(errors, 'error')}", err=True)
     if fmt == "json":
         click.echo(json.dumps(outputs, indent=2))
     return code
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """`1 state`, `2 states`; `many` for an irregular plural (`properties`)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _summary(m) -> str:
+    """What `check` found in a valid workflow or catalog, in one line."""
+    if m.catalog:
+        return (f"catalog `{m.name}`: {_count(len(m.tools), 'tool')}, {_count(len(m.events), 'event')}, "
+                f"{_count(len(m.agents), 'agent')}, {_count(len(m.variables), 'variable')}")
+    return (f"workflow `{m.name}`: {_count(len(m.states), 'state')}, {_count(len(m.edges), 'edge')}, "
+            f"{_count(len(m.agents), 'agent')}, {_count(len(m.tools), 'tool')}, "
+            f"{_count(len(m.properties), 'property', 'properties')}")
 
 
 def run_graph(path: str, fmt: str = "dot", output: str | None = None) -> int:
@@ -140,7 +153,7 @@ def run_diff(old: str, new: str, renames: tuple[str, ...] = (), fmt: str = "text
 
 
 def run_repair(path: str, properties: tuple[str, ...] = (), apply: int | None = None,
-               allow_unreachable: bool = False, max_candidates: int = 160, timeout: float = 30.0) -> int:
+               allow_unreachable: bool = False, max_candidates: int = 240, timeout: float = 8.0) -> int:
     result = _load_ok(path, "text")
     if result is None:
         return EXIT_INVALID
@@ -274,7 +287,7 @@ def run_export(path: str, fmt: str = "promela", output: str | None = None, prop:
         for name, text in models:
             with open(os.path.join(output, f"{name}.pml"), "w", encoding="utf-8") as handle:
                 handle.write(text)
-        click.echo(f"wrote {len(models)} models to {output}/", err=True)
+        click.echo(f"wrote {_count(len(models), 'model')} to {output}/", err=True)
     return EXIT_OK
 
 
@@ -486,9 +499,10 @@ def run_mine(traces: tuple[str, ...], output: str | None = None, k: int = 2,
         return EXIT_INVALID
     mined = result.mined
     _write(mined.text, output)
-    click.echo(f"mined {mined.runs} runs ({mined.events} events): {mined.states} states, "
-               f"{mined.transitions} transitions (k = {mined.k}), {len(mined.properties)} properties, "
-               f"{len(mined.candidates)} candidates as comments", err=True)
+    click.echo(f"mined {_count(mined.runs, 'run')} ({_count(mined.events, 'event')}): {_count(mined.states, 'state')}, "
+               f"{_count(mined.transitions, 'transition')} (k = {mined.k}), "
+               f"{_count(len(mined.properties), 'property', 'properties')}, "
+               f"{_count(len(mined.candidates), 'candidate')} as comments", err=True)
     return EXIT_OK
 
 
@@ -710,10 +724,10 @@ def diff_cmd(old, new, renames, fmt, engine, bound, timeout, output, jobs):
 @click.option("--property", "properties", multiple=True, help="Repair only this property (repeatable).")
 @click.option("--apply", type=click.IntRange(1), default=None, help="Write repair N (as numbered) to FILE.")
 @click.option("--allow-unreachable", is_flag=True, help="Accept repairs that make a control state unreachable.")
-@click.option("--max-candidates", type=click.IntRange(1), default=160, show_default=True,
+@click.option("--max-candidates", type=click.IntRange(1), default=240, show_default=True,
               help="Candidate edits tried per property.")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=30.0, show_default=True,
-              help="Seconds for the whole search.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=8.0, show_default=True,
+              help="Seconds for each property's search (no candidate is started after it).")
 def repair_cmd(file, properties, apply, allow_unreachable, max_candidates, timeout):
     """Propose verified edits that make each violated property hold, keeping every property
     that held and every reachable state, each as a unified diff of FILE.

@@ -37,7 +37,7 @@ class Symbol:
         return f"{self.name}.{self.detail}" if self.kind == "tool" and self.detail else self.name
 
 
-DECLARATION_WORDS = frozenset("workflow import labels agent var tool event state property map "
+DECLARATION_WORDS = frozenset("workflow catalog import labels agent var tool event state property map "
                               "precision".split())
 
 

@@ -1,11 +1,14 @@
-"""The search for repairs: candidate edits drawn from a violated property's counterexample,
-each one re-parsed, re-checked and verified with the explicit checker before it is offered.
+"""The search for repairs: candidate edits drawn from a violated property's counterexample
+(candidates.py), each one re-parsed, re-checked and verified with the explicit checker
+before it is offered.
 
-A candidate is kept only when the property is proved on the edited spec, every property
-that held still holds, and every control state that was reachable still is (unless
-`allow_unreachable`). Kept candidates are ranked by how many reachable configurations they
-remove, then by the size of the edit (fewest, smallest first): the repair that takes away
-the least behaviour comes first.
+A candidate is kept only when the property is proved on the edited spec (not vacuous, but
+for `never ACTIONS`, which holds exactly when no matching step is taken),
+every property that held still holds (and every property the edit adds, such as a new
+counter's range, holds), and every control state that was reachable still is (unless
+`allow_unreachable`). Kept candidates are compared with the original as `wfcheck diff`
+compares versions (behaviour.py) and ranked by how many runs they remove, then by the size
+of the edit: the repair that takes away the least behaviour comes first.
 """
 from __future__ import annotations
 
@@ -22,24 +25,30 @@ from wfcheck.spec.parser import parse_text
 from wfcheck.spec.semantics import Interpreter
 from wfcheck.spec.system import System, lower
 
-from .edits import Edit, Offsets, add_clause, add_guard, find_transition, remove_action, split_action
+from .behaviour import Behaviour, compare
+from .candidates import ALL_KINDS, Candidate, candidates
+from .edits import Edit, Offsets, apply_all
 
-DEFAULT_MAX_CANDIDATES = 160
+DEFAULT_MAX_CANDIDATES = 240
+DEFAULT_TIMEOUT = 8.0
 DEFAULT_MAX_STATES = 200_000
 HELD = (PROVED, VACUOUS)
 
 
 @dataclass(frozen=True)
 class Repair:
+    kind: str
+    what: str
     edits: tuple[Edit, ...]
     text: str              # the edited source
     diff: str              # unified diff of the source
-    size: int
-    configurations_removed: int
+    size: int              # characters changed
+    behaviour: Behaviour   # the runs it removes (and adds), compared with the original
 
     @property
-    def what(self) -> str:
-        return "; ".join(e.what for e in self.edits)
+    def rank(self) -> tuple:
+        removed = self.behaviour.removed if self.behaviour.removed is not None else float("inf")
+        return (removed, self.size, self.what)
 
 
 @dataclass(frozen=True)
@@ -49,10 +58,11 @@ class PropertyRepairs:
     repairs: tuple[Repair, ...]  # verified, best first
     tried: int                   # candidates checked
     exhausted: bool              # all candidates were tried (else the budget ran out)
+    seconds: float = 0.0
 
 
-def reachable(system: System, max_states: int = DEFAULT_MAX_STATES) -> tuple[set, set]:
-    """(control states, configurations) reachable in `system`, by breadth-first search."""
+def reachable_states(system: System, max_states: int = DEFAULT_MAX_STATES) -> set:
+    """The control states reachable in `system`, by breadth-first search."""
     interp = Interpreter(system, ())
     seen = {interp.initial()}
     queue = deque(seen)
@@ -61,107 +71,97 @@ def reachable(system: System, max_states: int = DEFAULT_MAX_STATES) -> tuple[set
             if nxt not in seen:
                 seen.add(nxt)
                 queue.append(nxt)
-    return {c[0] for c in seen}, seen
-
-
-def _literal(variable: m.Variable, value) -> list[str]:
-    """Conditions false at `value`: guards that keep a step from this configuration."""
-    name = variable.name
-    if isinstance(variable.sort, m.BoolSort):
-        return [f"not {name}" if value else name]
-    if isinstance(variable.sort, m.IntSort):
-        out = [f"{name} != {value}"]
-        if value > variable.sort.low:
-            out.append(f"{name} < {value}")
-        if value < variable.sort.high:
-            out.append(f"{name} > {value}")
-        return out
-    return [f"{name} != {value}"]
-
-
-def _candidates(model: m.Model, system: System, result: PropertyResult, workflow, offsets: Offsets):
-    run = result.counterexample
-    edges = {st.index: st.edge for st in system.steps}
-    seen: set = set()
-    for position in reversed(range(len(run.edges))):
-        edge = edges[run.edges[position]]
-        t = find_transition(workflow, edge.span) if edge.span.file == workflow.span.file else None
-        if t is None:
-            continue  # declared in an imported file: not edited here
-        before = run.configs[position]
-        out = []
-        for variable in model.variables:
-            out.extend(add_guard(t, offsets, c) for c in _literal(variable, before[variable.name]))
-        if edge.action.agent is not None:
-            out.append(add_clause(t, offsets, "endorse", model.integ.levels[model.integ.top]))
-            out.append(add_clause(t, offsets, "declassify", model.conf.levels[model.conf.bottom]))
-        index = next((i for i, a in enumerate(t.actions) if (a.span.line, a.span.column)
-                      == (edge.action_span.line, edge.action_span.column)), None)
-        singles = [e for e in out if e is not None]
-        groups = [(e,) for e in singles]
-        if index is not None:
-            groups.append((remove_action(t, offsets, index),))
-            groups += [pair for pair in (split_action(t, offsets, index, e) for e in singles) if pair is not None]
-        for group in groups:
-            key = tuple((e.start, e.end, e.text) for e in group)
-            if key not in seen:
-                seen.add(key)
-                yield group
+    return {c[0] for c in seen}
 
 
 def repair_text(source: str, path: str, properties: list[str] | None = None, *, allow_unreachable: bool = False,
-                max_candidates: int = DEFAULT_MAX_CANDIDATES, timeout: float = 30.0,
-                max_states: int = DEFAULT_MAX_STATES, keep: int = 5) -> tuple[PropertyRepairs, ...]:
+                max_candidates: int = DEFAULT_MAX_CANDIDATES, timeout: float = DEFAULT_TIMEOUT,
+                max_states: int = DEFAULT_MAX_STATES, keep: int = 5, kinds=ALL_KINDS) -> tuple[PropertyRepairs, ...]:
     """Verified repairs of each violated property (or of `properties`) of the workflow
-    whose text is `source` (read from `path`, for imports and spans)."""
+    whose text is `source` (read from `path`, for imports and spans). `timeout` bounds each
+    property's search (no candidate is started after it); `kinds` are the candidate kinds
+    searched (candidates.py)."""
     checked = check_text(source, path)
     if not checked.ok:
         raise ValueError(f"{path} is not a valid workflow")
     model = checked.model
     system = lower(model)
-    before = {r.name: r for r in check_system(system, None, max_states)}
     known = {p.name for p in model.properties}
     for name in properties or ():
         if name not in known:
             raise KeyError(name)
-    states_before, configs_before = reachable(system, max_states)
+    before = {r.name: r for r in check_system(system, None, max_states)}
+    states_before = reachable_states(system, max_states)
     workflow, _ = parse_text(source, path)
     offsets = Offsets(source)
-    deadline = time.perf_counter() + timeout
+    original = _Original(source, path, system, before, states_before, allow_unreachable, max_states)
     out = []
     for name, result in before.items():
         if result.status != VIOLATED or (properties and name not in properties):
             continue
-        found, tried, exhausted = [], 0, True
-        for edits in _candidates(model, system, result, workflow, offsets):
+        started = time.perf_counter()
+        deadline = started + timeout
+        found, tried, exhausted, seen = [], 0, True, {source}
+        for candidate in candidates(model, system, model.property(name), result.counterexample, workflow, offsets,
+                                    kinds):
             if tried >= max_candidates or time.perf_counter() > deadline:
                 exhausted = False
                 break
+            text = apply_all(source, candidate.edits)
+            if text in seen:
+                continue
+            seen.add(text)
             tried += 1
-            repair = _verify(source, path, edits, name, before, states_before, configs_before,
-                             allow_unreachable, max_states)
-            if repair is not None:
-                found.append(repair)
-        found.sort(key=lambda r: (r.configurations_removed, r.size, r.what))
-        out.append(PropertyRepairs(name, result, tuple(found[:keep]), tried, exhausted))
+            edited = original.verify(name, text)
+            if edited is not None:
+                found.append(original.repair(candidate, text, edited))
+        repairs = sorted(found, key=lambda r: r.rank)
+        out.append(PropertyRepairs(name, result, tuple(repairs[:keep]), tried, exhausted,
+                                   time.perf_counter() - started))
     return tuple(out)
 
 
-def _verify(source, path, edits, name, before, states_before, configs_before, allow_unreachable, max_states):
-    text = source
-    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        text = edit.apply(text)
-    checked = check_text(text, path)
-    if not checked.ok:
-        return None
-    system = lower(checked.model)
-    after = {r.name: r for r in check_system(system, None, max_states)}
-    if after.get(name) is None or after[name].status != PROVED:
-        return None
-    if any(r.status in HELD and (after.get(n) is None or after[n].status not in HELD) for n, r in before.items()):
-        return None
-    states, configs = reachable(system, max_states)
-    if not allow_unreachable and not states_before <= states:
-        return None
-    diff = "".join(difflib.unified_diff(source.splitlines(True), text.splitlines(True), path, path))
-    return Repair(tuple(edits), text, diff, sum(e.size(source) for e in edits), len(configs_before - configs))
+def _holding(system: System, name: str) -> tuple[str, ...]:
+    """The verdicts that count as repaired: proved; for `never ACTIONS` without `when`, whose
+    whole meaning is that no matching step is ever taken, vacuous too."""
+    prop = system.model.property(name)
+    if all(isinstance(k, m.Never) and k.condition is None for k in prop.kinds):
+        return HELD
+    return (PROVED,)
+
+
+@dataclass(frozen=True)
+class _Original:
+    source: str
+    path: str
+    system: System
+    before: dict
+    states: set
+    allow_unreachable: bool
+    max_states: int
+
+    def verify(self, name: str, text: str) -> System | None:
+        """The edited system when `text` repairs property `name` (see the module), else None."""
+        checked = check_text(text, self.path)
+        if not checked.ok:
+            return None
+        system = lower(checked.model)
+        names = {c.name for c in system.checks}
+        if name not in names:
+            return None
+        if check_system(system, [name], self.max_states)[0].status not in _holding(self.system, name):
+            return None
+        held = [n for n, r in self.before.items() if r.status in HELD and n != name]
+        if any(n not in names for n in held):
+            return None
+        added = [n for n in names if n not in self.before]
+        if any(r.status not in HELD for r in check_system(system, held + added, self.max_states)):
+            return None
+        if not self.allow_unreachable and not self.states <= reachable_states(system, self.max_states):
+            return None
+        return system
+
+    def repair(self, candidate: Candidate, text: str, system: System) -> Repair:
+        diff = "".join(difflib.unified_diff(self.source.splitlines(True), text.splitlines(True), self.path, self.path))
+        size = sum(e.size(self.source) for e in candidate.edits)
+        return Repair(candidate.kind, candidate.what, candidate.edits, text, diff, size, compare(self.system, system))

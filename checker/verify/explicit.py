@@ -33,7 +33,9 @@ def path_to(interp: Interpreter, parents: dict, last: Config, extra_edges: tuple
     return Run(tuple(edges) + extra_edges, tuple(interp.describe(c) for c in configs), bad_step)
 
 
-def check_property(system: System, check: Check, max_states: int = DEFAULT_MAX_STATES) -> PropertyResult:
+def check_property(system: System, check: Check, max_states: int = DEFAULT_MAX_STATES,
+                   timeout: float | None = None) -> PropertyResult:
+    """Decide one check; unknown past `max_states` configurations or `timeout` seconds."""
     started = time.perf_counter()
     interp = Interpreter(system, [check])
     init = interp.initial()
@@ -48,8 +50,12 @@ def check_property(system: System, check: Check, max_states: int = DEFAULT_MAX_S
     triggered = check.triggers is None
     queue = deque([init])
     depth = {init: 0}
+    expanded = 0
     while queue:
         config = queue.popleft()
+        expanded += 1
+        if timeout is not None and expanded % 4096 == 0 and time.perf_counter() - started > timeout:
+            return done(UNKNOWN, bound=depth[config], reason=f"timeout after {timeout:.1f} s")
         for step in interp.steps_from.get(config[0], ()):
             if not interp.enabled(config, step):
                 continue

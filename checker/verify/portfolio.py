@@ -56,7 +56,7 @@ def check_portfolio(system: System, checks: list[Check], bound: int = 50, timeou
                     probe_states: int = PROBE_STATES) -> tuple[PropertyResult, ...]:
     """Decide `checks` by the portfolio (see the module docstring), in their order."""
     if plan(system, checks, max_states) == "explicit" or "fork" not in multiprocessing.get_all_start_methods():
-        explicit = check_all(system, checks, max_states)
+        explicit = check_all(system, checks, max_states, timeout=timeout)
         if any(r.status == UNKNOWN for r in explicit):
             decide = run_module._decider(system, "smt", bound, timeout)
             return _fill(explicit, {r.name: decide(system.check(r.name)) for r in explicit if r.status == UNKNOWN})
@@ -82,7 +82,7 @@ def check_portfolio(system: System, checks: list[Check], bound: int = 50, timeou
         return every_decided.is_set()
 
     try:
-        explicit = check_all(system, checks, max_states, progress)
+        explicit = check_all(system, checks, max_states, progress, timeout)
         if all(r.status != UNKNOWN for r in explicit):
             return explicit
         if pool is None:

@@ -86,7 +86,7 @@ def verify_model(model: Model, engine: str = "portfolio", bound: int = 50, timeo
         jobs = os.cpu_count() or 1
     if engine == "explicit":
         from .shared import check_all
-        results = check_all(system, checks)
+        results = check_all(system, checks, timeout=timeout)
     elif engine == "portfolio":
         from .portfolio import check_portfolio
         results = check_portfolio(system, checks, bound, timeout, jobs)
@@ -101,7 +101,7 @@ def verify_model(model: Model, engine: str = "portfolio", bound: int = 50, timeo
 def _decider(system: System, engine: str, bound: int, timeout: float) -> Callable[[Check], PropertyResult]:
     if engine == "explicit":
         from .explicit import check_property
-        return lambda check: check_property(system, check)
+        return lambda check: check_property(system, check, timeout=timeout)
     from .smt import property_checker
     return property_checker(system, bound, timeout)
 

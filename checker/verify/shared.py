@@ -41,11 +41,15 @@ def _projected(run: Run, project) -> Run:
 
 def check_all(system: System, checks: list[Check] | None = None,
               max_states: int = DEFAULT_MAX_STATES,
-              progress: Callable[[int], bool] | None = None) -> tuple[PropertyResult, ...]:
+              progress: Callable[[int], bool] | None = None,
+              timeout: float | None = None) -> tuple[PropertyResult, ...]:
     """Decide `checks` (all by default) with one shared breadth-first exploration. Past
-    `max_states` configurations, the checks not yet violated are unknown. `progress` is
-    called with the number of configurations found every few thousand expanded; when it
-    returns true the search stops there, the checks not yet violated unknown."""
+    `max_states` configurations, or `timeout` seconds per check (the exploration is the
+    search of every check, so it has their budgets together), the checks not yet violated
+    are unknown.
+    `progress` is called with the number of configurations found every few thousand
+    expanded; when it returns true the search stops there, the checks not yet violated
+    unknown."""
     started = time.perf_counter()
     checks = list(system.checks if checks is None else checks)
     interp = Interpreter(system, checks)
@@ -74,6 +78,7 @@ def check_all(system: System, checks: list[Check] | None = None,
     test_state(init)
     close()
     closed = len(found)
+    budget = None if timeout is None else timeout * max(1, len(checks))
     queue = deque([init])
     depth = {init: 0}
     overflow, why = None, f"more than {max_states} reachable configurations"
@@ -84,9 +89,13 @@ def check_all(system: System, checks: list[Check] | None = None,
     while queue and (open_checks or needs_liveness):
         config = queue.popleft()
         expanded += 1
-        if progress is not None and expanded % PROGRESS_EVERY == 0 and progress(len(parents)):
-            overflow, why = depth[config], "stopped: another engine decided first"
-            break
+        if expanded % PROGRESS_EVERY == 0:
+            if progress is not None and progress(len(parents)):
+                overflow, why = depth[config], "stopped: another engine decided first"
+                break
+            if budget is not None and time.perf_counter() - started > budget:
+                overflow, why = depth[config], f"timeout after {budget:.1f} s"
+                break
         for step in interp.steps_from.get(config[0], ()):
             if not interp.enabled(config, step):
                 continue

@@ -27,15 +27,17 @@ class DeclaredTool:
 
 
 def declare_tools(decls: tuple[ast.Decl, ...], names: Names, labels: Labels, typer: Typer,
-                  sink: Sink) -> dict[str, DeclaredTool]:
-    """The first declaration of each tool name (a second one is already reported as WF102)."""
-    return {d.name.name: _tool(d, names, labels, typer, sink) for d in decls
+                  sink: Sink, catalog: bool = False) -> dict[str, DeclaredTool]:
+    """The first declaration of each tool name (a second one is already reported as WF102).
+    In a `catalog` a tool may have no agent yet: the importing workflow declares them."""
+    return {d.name.name: _tool(d, names, labels, typer, sink, catalog) for d in decls
             if isinstance(d, ast.ToolDecl) and names.tools.get(d.name.name) is d}
 
 
-def _tool(d: ast.ToolDecl, names: Names, labels: Labels, typer: Typer, sink: Sink) -> DeclaredTool:
+def _tool(d: ast.ToolDecl, names: Names, labels: Labels, typer: Typer, sink: Sink,
+          catalog: bool) -> DeclaredTool:
     agents = resolve_agents(d.agents, names, sink) if d.agents else tuple(names.agents)
-    if not names.agents:
+    if not names.agents and not catalog:
         sink.error("WF410", f"tool `{d.name.name}` has no agent to call it", d.name.span,
                    "declare the agents with `agent NAME`")
     params = parameters(d, sink)

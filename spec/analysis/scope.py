@@ -27,13 +27,14 @@ class Scope:
         return list(self.tools) + list(self.events)
 
 
-def declare(decls: tuple[ast.Decl, ...], sink: Sink) -> tuple[Scope, Typer]:
+def declare(decls: tuple[ast.Decl, ...], sink: Sink, catalog: bool = False) -> tuple[Scope, Typer]:
     """The declaration passes, in order: label orders, names, variables, tools, events. Also
-    the typer that later passes type their expressions with."""
+    the typer that later passes type their expressions with. `catalog`: the root file is a
+    catalog, whose tools need no agent of its own."""
     labels = label_lattices(decls, sink)
     names = declared_names(decls, sink)
     variables = declare_variables(decls, names, sink)
     typer = Typer(variables.sorts, variables.enum_values, names.states, sink)
-    tools = declare_tools(decls, names, labels, typer, sink)
+    tools = declare_tools(decls, names, labels, typer, sink, catalog)
     events = declare_events(decls, names, sink)
     return Scope(names, labels, variables, tools, events), typer

@@ -7,7 +7,6 @@ import re
 
 from .. import ast
 from .. import model as m
-from ..fmt import format_path
 from ..span import Span
 from .diagnose import Sink, suggest
 from .labels import Labels
@@ -62,6 +61,8 @@ def result_labels(d: ast.ToolDecl, labels: Labels,
     default = m.Label(conf.bottom if c is None else c, integ.top if i is None else i)
     if not d.fields:
         return default, None, ()
+    from ..fmt import format_path  # here: only tools with field lists need it (start-up, issue 17)
+
     fields = []
     first: dict[tuple[str, ...], Span] = {}
     for f in d.fields:

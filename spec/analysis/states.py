@@ -14,7 +14,8 @@ def initial_and_finals(decls: tuple[ast.Decl, ...], anchor: Span, sink: Sink) ->
     finals = tuple(dict.fromkeys(i.name for d in declared if d.final for i in d.names))
     if not declared:
         sink.error("WF401", "the workflow declares no states", anchor,
-                   "declare control states, e.g. `state start initial` and `state done final`")
+                   "declare control states, e.g. `state start initial` and `state done final`; a file of "
+                   "tools and labels for workflows to import starts with `catalog NAME` instead")
         return "", ()
     if not initial:
         sink.error("WF401", "no state is marked `initial`", declared[0].span, "mark exactly one state `initial`")

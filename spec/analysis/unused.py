@@ -3,7 +3,6 @@ workflow that has no errors (with errors, some uses are missing from them)."""
 from __future__ import annotations
 
 from .. import model as m
-from ..system import children
 from .diagnose import Sink
 from .scope import Scope
 
@@ -47,6 +46,8 @@ def _read_variables(scope: Scope, edges: tuple[m.Edge, ...],
     stops once every variable is read."""
     read: set[str] = set()
     seen: set[int] = set()
+    from ..system import children  # here: `check` need not build the system's classes (issue 17)
+
     for top in _expressions(scope, edges, properties):
         pending = [top]
         while pending:
