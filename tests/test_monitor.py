@@ -380,12 +380,14 @@ CHECK_EVENTS = [
 
 
 def _snapshot(mon: Monitor):
-    for side in (0, 1):   # a look-up may index a side's texts sooner: bring both up to date
-        mon.values._index(side)
+    mon.values._sort()
+    kinds = list(mon.values._kinds.values())
+    for kind in kinds:   # a look-up may index a kind's texts sooner: bring all up to date
+        mon.values._index(kind)
     return (list(mon.configs), mon.index, copy.deepcopy(mon.history),
             mon.values.parts(),
             # postings, less the empty lists a look-up leaves to watch for a value's keys
-            [{k: list(v) for k, v in side.items() if v} for side in mon.values._postings])
+            [{k: list(v) for k, v in kind.postings.items() if v} for kind in kinds])
 
 
 @pytest.mark.parametrize("precision", ["conservative", "values"])

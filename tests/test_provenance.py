@@ -6,6 +6,7 @@ against that reference, which searches every text for every value.
 from __future__ import annotations
 
 import re
+from functools import reduce
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -385,3 +386,50 @@ def test_the_values_of_nested_arguments_are_the_references(item):
 ])
 def test_the_prose_shortcut_drops_no_value(text):
     assert candidate_values({"a": text}) == values.string_values(text)
+
+
+# ---------------------------------------------------------------- look-ups in some dimensions
+
+DIMS = st.sets(st.sampled_from(["conf", "integ", ("src", "read_inbox"), ("src", "search_web")])).map(frozenset)
+phrase_texts = st.text(alphabet="ab1 -.\u00e9", max_size=30)
+
+
+def words_cut(data, text: str) -> str | None:
+    """A word sequence of `text` (its runs of letters and digits, one space between), if any."""
+    found = prov.runs(text.lower())
+    if not found:
+        return None
+    a = data.draw(st.integers(0, len(found) - 1))
+    return " ".join(found[a:data.draw(st.integers(a + 1, min(len(found), a + 3)))])
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(st.lists(st.tuples(phrase_texts, labels, tools, st.booleans(), st.booleans()), max_size=14), DIMS,
+       st.data())
+def test_a_look_up_in_some_dimensions_is_exact_in_them(content, dims, data):
+    """`label(values, phrases, dims)` agrees with the reference (`value_label` of every value
+    and phrase, joined) in the dimensions `dims`, whatever it says in the others; look-ups
+    between the additions see the texts added since (the index is lazy)."""
+    fed = Fed()
+    for step, (text, (c, i), tool, user, look) in enumerate(content):
+        fed.add(text, c, i, step, tool, from_user=user)
+        if not look or not fed.texts():
+            continue
+        texts = fed.texts()
+        found = {cut(data, data.draw(st.sampled_from(texts))).lower() for _ in range(2)}
+        found = {v for v in found if v.strip()}
+        phrases = {p for p in (words_cut(data, data.draw(st.sampled_from(texts))) for _ in range(2)) if p}
+        conf, integ, raising = fed.ix.label(found, phrases, dims)
+        want = [value_label(v, fed.history, CONF, INTEG) for v in found]
+        want += [value_label(p, fed.history, CONF, INTEG, phrase=True) for p in phrases]
+        if "conf" in dims:
+            assert conf == reduce(CONF.join, [o.conf for o in want], CONF.bottom)
+        if "integ" in dims:
+            assert integ == reduce(INTEG.meet, [o.integ for o in want], INTEG.top)
+        for tool in TRACKED:
+            if ("src", tool) in dims:
+                assert any(tool in o.sources for o in raising) == any(tool in o.sources for o in want)
+        # the values it names are the references' (for those it looked at)
+        for o in raising:
+            if (o.value in phrases) != (o.value in found):
+                assert o == value_label(o.value, fed.history, CONF, INTEG, phrase=o.value in phrases)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections import defaultdict
 from functools import lru_cache
 
 import yaml
@@ -44,8 +45,40 @@ def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
     has no parts. A result that is not structured (it does not parse, or it is a bare scalar
     such as `None`, a number or prose) gives None and the problem, for a warning: the caller
     labels it as a whole."""
+    found, problem = structure(result_text, fields, default)
+    return (None, problem) if found is None else (found.parts(), None)
+
+
+class Structure:
+    """A structured result, its parts (`label_parts`) made when first asked for: whether a
+    result is structured is known once it is parsed, but most parts are never searched, so
+    a JSON or Python result keeps only its text (parsed again if its parts are wanted).
+    `labels`: the labels its parts may have."""
+    __slots__ = ("_text", "_rules", "_parts")
+
+    def __init__(self, text: str | None, rules: "_Rules | None", parts: Parts | None = None) -> None:
+        self._text, self._rules, self._parts = text, rules, parts
+
+    @property
+    def labels(self) -> list[Label]:
+        return self._rules.labels if self._rules is not None else []
+
+    def parts(self) -> Parts:
+        if self._parts is None:
+            data, _ = _parse(self._text)
+            budget = 2 * len(self._text) + 16
+            self._parts = _grouped(_python_leaves(data, self._rules, budget), self._rules)
+            self._text = None
+        return self._parts
+
+
+def structure(result_text: str, fields: tuple[FieldLabel, ...],
+              default: Label) -> tuple[Structure | None, str | None]:
+    """The result as a `Structure` and no problem, or None and the problem (see
+    `label_parts`). A YAML document is labelled at once (its aliases may expand beyond
+    its text, a problem only the walk finds); JSON and Python literals when asked."""
     if not result_text.strip():
-        return (), None
+        return Structure(None, None, ()), None
     data, problem = _parse(result_text)
     if problem is not None:
         return None, problem
@@ -56,14 +89,20 @@ def label_parts(result_text: str, fields: tuple[FieldLabel, ...],
         if len(_RULES) >= 256:
             _RULES.clear()
         rules = _RULES[id(fields)] = (fields, _rules(tuple(fields), default), default)
-    elif rules[2] != default:
+    elif rules[2] is not default and rules[2] != default:
         rules = (fields, _rules(tuple(fields), default), default)
-    walk = _leaves if isinstance(data, yaml.Node) else _python_leaves
+    if not isinstance(data, yaml.Node):
+        return Structure(result_text, rules[1]), None
     try:
-        labelled = walk(data, rules[1], 2 * len(result_text) + 16)
+        labelled = _leaves(data, rules[1], 2 * len(result_text) + 16)
     except _NotStructured as error:
         return None, str(error)
-    return tuple((label, "\n".join(texts)) for label, texts in labelled.items()), None
+    return Structure(None, rules[1], _grouped(labelled, rules[1])), None
+
+
+def _grouped(labelled: dict[int, list[str]], rules: "_Rules") -> Parts:
+    labels = rules.labels
+    return tuple((labels[found], "\n".join(texts)) for found, texts in labelled.items())
 
 
 # ---------------------------------------------------------------- reading
@@ -81,6 +120,8 @@ _YAML_LINE = re.compile(r"^[ \t]*(?:-(?:[ \t]|$)|[^\s#][^\n]*?:(?:[ \t]|$))", re
 
 # JSON numbers and constants keep their text (`json.loads` with these hooks, built once).
 _JSON = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+_SCAN = _JSON.scan_once
+_JSON_SPACE = json.decoder.WHITESPACE   # what `decode` allows after the value
 # The rules of the fields of a tool, by the identity of its tuple of fields (hashing the
 # fields on each result costs more than reading a small one): (fields, rules, default).
 _RULES: dict[int, tuple] = {}
@@ -88,6 +129,13 @@ _RULES: dict[int, tuple] = {}
 
 def _parse(text: str):
     """(the parsed result: Python values or a YAML node, None), or (None, the problem)."""
+    if text[:1] in ("{", "["):   # the C scanner without `decode`'s wrapper, which it would call
+        try:
+            data, end = _SCAN(text, 0)
+            if end == len(text) or _JSON_SPACE.match(text, end).end() == len(text):
+                return data, None
+        except (StopIteration, ValueError, RecursionError):
+            pass
     start = text.lstrip()[:1]
     if start in ("{", "["):
         try:
@@ -109,21 +157,36 @@ def _parse(text: str):
 # ---------------------------------------------------------------- labelling
 
 
-@lru_cache(maxsize=256)
-def _rules(fields: tuple[FieldLabel, ...], default: Label):
-    """The label of a path, from the fields, most specific first (cached per result)."""
-    ordered = sorted(fields, key=_specificity, reverse=True)   # stable: the first of equals
-    cache: dict[tuple[str, ...], Label] = {}
+class _Rules:
+    """The label of a path, from the fields, most specific first, as an index into `labels`
+    (equal labels share one index, so that parts are grouped by equality); `index` caches
+    the paths seen."""
+    __slots__ = ("ordered", "default", "labels", "cache")
 
-    def label(path: tuple[str, ...]) -> Label:
-        found = cache.get(path)
+    def __init__(self, fields: tuple[FieldLabel, ...], default: Label) -> None:
+        self.ordered = sorted(fields, key=_specificity, reverse=True)   # stable: the first of equals
+        self.labels: list[Label] = []
+        self.default = self._number(default)
+        self.ordered = [(f.path, self._number(f.label)) for f in self.ordered]
+        self.cache: dict[tuple[str, ...], int] = {}
+
+    def _number(self, label: Label) -> int:
+        if label not in self.labels:
+            self.labels.append(label)
+        return self.labels.index(label)
+
+    def index(self, path: tuple[str, ...]) -> int:
+        found = self.cache.get(path)
         if found is None:
-            found = next((f.label for f in ordered if _covers(f.path, path)), default)
-            if len(cache) < 4096:
-                cache[path] = found
+            found = next((n for pattern, n in self.ordered if _covers(pattern, path)), self.default)
+            if len(self.cache) < 4096:
+                self.cache[path] = found
         return found
 
-    return label
+
+@lru_cache(maxsize=256)
+def _rules(fields: tuple[FieldLabel, ...], default: Label) -> _Rules:
+    return _Rules(fields, default)
 
 
 def _specificity(field: FieldLabel):
@@ -138,11 +201,12 @@ class _NotStructured(Exception):
     pass
 
 
-def _leaves(data, label, budget: int) -> dict[Label, list[str]]:
-    """Label -> the texts of its leaves and keys, in document order. Raises _NotStructured
-    after `budget` nodes (YAML aliases can make a small text a huge or cyclic structure)
-    and at a key that is not a scalar."""
-    out: dict[Label, list[str]] = {}
+def _leaves(data, rules: _Rules, budget: int) -> dict[int, list[str]]:
+    """Label index -> the texts of its leaves and keys, in document order. Raises
+    _NotStructured after `budget` nodes (YAML aliases can make a small text a huge or cyclic
+    structure) and at a key that is not a scalar."""
+    out: dict[int, list[str]] = {}
+    label = rules.index
     stack = [(data, ())]
     while stack:
         budget -= 1
@@ -171,54 +235,55 @@ def _leaves(data, label, budget: int) -> dict[Label, list[str]]:
     return out
 
 
-def _python_leaves(data, label, budget: int) -> dict[Label, list[str]]:
+def _python_leaves(data, rules: _Rules, budget: int) -> dict[int, list[str]]:
     """`_leaves` for what JSON or a Python literal gives (dicts, lists, tuples, sets,
     strings, numbers, booleans, None), in the same order, faster: a recursive walk (such
     data has fewer nodes than its text has characters, so the budget is never reached; a
     structure nested too deep for the walk is left to `_leaves`)."""
-    out: dict[Label, list[str]] = {}
-
-    def leaf(text: str, path: tuple) -> None:
-        found = label(path)
-        texts = out.get(found)
-        if texts is None:
-            out[found] = [text]
-        else:
-            texts.append(text)
+    out: defaultdict[int, list[str]] = defaultdict(list)
+    cached = rules.cache.get
+    label = rules.index
 
     def walk(item, path: tuple) -> None:
         if isinstance(item, dict):
             for key, value in item.items():
                 if type(key) is str:
                     field = path + (key,)
+                    found = cached(field)
+                    if found is None:
+                        found = label(field)
                     if key:
-                        leaf(key, field)
+                        out[found].append(key)
                 else:
                     field = path + (str(key),)
+                    found = label(field)
                     text = _text(key)
                     if text:
-                        leaf(text, field)
+                        out[found].append(text)
                 if type(value) is str:
                     if value:
-                        leaf(value, field)
+                        out[found].append(value)
                 else:
                     walk(value, field)
         elif isinstance(item, (list, tuple, set, frozenset)):
+            found = None
             for value in item:
                 if type(value) is str:
                     if value:
-                        leaf(value, path)
+                        if found is None:
+                            found = label(path)
+                        out[found].append(value)
                 else:
                     walk(value, path)
         else:
             text = _text(item)
             if text:
-                leaf(text, path)
+                out[label(path)].append(text)
 
     try:
         walk(data, ())
     except RecursionError:
-        return _leaves(data, label, budget)
+        return _leaves(data, rules, budget)
     return out
 
 

@@ -26,7 +26,7 @@ from wfcheck.spec.ir_text import describe_action
 from wfcheck.spec.span import NO_SPAN, Span
 from wfcheck.spec.system import Check, System, agent_flow_condition, lower
 
-from .fields import label_parts
+from .fields import structure
 from .kinds import date_tokens, text_shingles, text_tokens, value_sets
 from .mapping import ERROR_OUTCOMES, ActionResolver
 from .provenance import ValueIndex, candidate_values
@@ -178,7 +178,7 @@ class Monitor:
     def reset(self) -> None:
         self.configs = (self.interp.initial(),)
         self.index = 0
-        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked, self._mentions)
+        self.values = ValueIndex(self.model.conf, self.model.integ, self.tracked, self._mentions, self._own_values)
         self._last_arguments = None
         self.warnings: list[TraceWarning] = []   # values precision: since the reset, in event order
         self._by_field: dict[int, str] = {}      # event -> the tool whose result was read by field
@@ -332,10 +332,12 @@ class Monitor:
     def _written(self, tool: str, arguments, params: frozenset | None, dims: frozenset):
         """The label of what the arguments of a call of `tool` carry (all of them, or those
         named in `params`), exact in the dimensions `dims`, and the values that raise it."""
+        if not self.values.can_raise(dims):   # nothing read could raise it: no need to read the arguments
+            return self.model.conf.bottom, self.model.integ.top, []
         if not isinstance(arguments, dict):   # one argument without a name: no sink lists it
-            return self.values.label(candidate_values(arguments) if params is None else ())
+            return self.values.label(candidate_values(arguments) if params is None else (), (), dims)
         if params is None and not self._typed.get(tool):
-            return self.values.label(candidate_values(arguments))   # untyped, all arguments
+            return self.values.label(candidate_values(arguments), (), dims)   # untyped, all arguments
         values: set[str] = set()
         phrases: list = []
         for name, raising, _, shingles in self._argument_sets(tool, arguments):
@@ -543,20 +545,20 @@ class Monitor:
     def _remember_content(self, event, action: m.Action | None = None) -> None:
         """Feed what was read into the value index, with the label it was read at: a call's
         result without the call's own values, by field for a tool with result fields."""
+        add = self.values.add
         if isinstance(event, ToolCall):
             if not event.result:
                 return
             tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
-            own = self._own_values(tool.name if tool is not None else None, event.arguments)
+            # (the call's own values are found only if the result is ever searched)
+            arguments = event.arguments if event.arguments is not None else {}
             if tool is None:
-                self.values.add(event.result, self._plain.conf, self._plain.integ, self.index, own=own)
+                add(event.result, self._plain.conf, self._plain.integ, self.index, arguments=arguments)
                 return
-            failed = event.is_error or action.outcome in ERROR_OUTCOMES
-            if tool.fields and not failed:
-                parts, problem = label_parts(event.result, tool.fields, tool.default)
+            if tool.fields and not event.is_error and action.outcome not in ERROR_OUTCOMES:
+                parts, problem = structure(event.result, tool.fields, tool.default)
                 if parts is not None:
-                    for label, text in parts:
-                        self.values.add(text, label.conf, label.integ, self.index, tool.name, own=own)
+                    self.values.add_parts(parts, self.index, tool.name, arguments=arguments)
                     self._by_field[self.index] = tool.name
                     return
                 whole = self._level_names(tool.returns.conf, tool.returns.integ)
@@ -565,15 +567,15 @@ class Monitor:
                                   f"the tool's whole label ({whole})",
                     self.index, getattr(event, "result_location", None) or event.location))
             label = tool.returns
-            self.values.add(event.result, label.conf, label.integ, self.index, tool.name, own=own)
+            add(event.result, label.conf, label.integ, self.index, tool.name, arguments=arguments)
         elif isinstance(event, Message) and event.role in ("user", "system"):
-            self.values.add(event.content, self.model.conf.bottom, self.model.integ.top, self.index, from_user=True)
+            add(event.content, self._plain.conf, self._plain.integ, self.index, from_user=True)
         elif isinstance(event, (Message, Handoff)) and event.agent:
             sender = self.resolver.agent(event.agent)
             if sender is not None and self.configs:
                 slots = self._actor_slots.get(sender) or self._slots_of(sender)
                 config = self.configs[0]
-                self.values.add(event.content, config[slots[0]], config[slots[1]], self.index)
+                add(event.content, config[slots[0]], config[slots[1]], self.index)
 
 
 def _sink_arguments(check: Check, st) -> tuple[frozenset | None, ...]:

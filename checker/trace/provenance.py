@@ -9,23 +9,30 @@ reference (tests/test_provenance.py compares them) without searching every text 
 value.
 
 Under the whole-word rule every maximal run of letters and digits of a value is a maximal
-run of any text that holds it. The index (`ValueIndex`) keeps, for each such run, the ids
-of the texts that have it (postings, appended as the texts arrive), in two sides: the texts
-that can raise a value's label (any label but the lowest confidentiality with the highest
-integrity, or a tracked tool's result) and the others. A value is looked up through the
-postings of its rarest run (of a value over 40 characters, the rarest of the runs whole
-in its first 40: fewer to split and look up) and checked (substring search, then the
-boundaries) only in those texts; a run no text has answers at once. What is known of a
-value is kept and brought up to date only with the candidate texts that arrived since.
-`written_label` reads the second side only for a value that the first side holds: a value
-held only in texts of the lowest label raises nothing.
+run of any text that holds it. The index (`ValueIndex`) keeps the texts by kind (label,
+tracked source tool, the user's words or not) and, per kind, for each such run the ids of
+the texts that have it (postings). A value is looked up through the postings of its rarest
+run (of a value over 40 characters, the rarest of the runs whole in its first 40: fewer to
+split and look up) and checked (substring search, then the boundaries) only in those texts;
+a run no text has answers at once. What is known of a value is kept and brought up to date
+only with the candidate texts that arrived since.
 
-Cost: adding a text is linear in its length. Looking a value up is linear in its length
-plus the number of candidate texts not yet checked for it: every (value, candidate text)
-pair is checked once per trace. A value all of whose runs are frequent (a phrase of common
-words) has many candidates, so a trace with many such distinct values costs more than
-linear time in the worst case; a value with one rare run (an id, a number, an address)
-has few.
+Everything is lazy, because most content is never searched: adding a text keeps it as
+given; it is lower-cased, has its call's own values blanked (which needs the call's
+arguments read by their kinds) and is split into runs only when a look-up first needs a
+text of its kind. A look-up for a check that reads the written label in some dimensions
+(`label(..., dims)`) searches the kinds that can raise the label there first, and the
+others only for a value that one of those holds (they may lower its label); a value held
+by none has the lowest label in those dimensions. So the texts of a kind that no check
+reads stay unsplit, and a check before any content that could raise its label costs
+nothing (`can_raise`).
+
+Cost: each text is kept, split and put into postings at most once. Looking a value up is
+linear in its length plus the number of candidate texts not yet checked for it: every
+(value, candidate text) pair is checked once per trace. A value all of whose runs are
+frequent (a phrase of common words) has many candidates, so a trace with many such
+distinct values costs more than linear time in the worst case; a value with one rare run
+(an id, a number, an address) has few.
 """
 from __future__ import annotations
 
@@ -220,77 +227,148 @@ def _key_runs(value: str) -> list[str]:
     return head or runs(value)
 
 
+class _Kind:
+    """One kind of text: its label, tracked source tool (or None) and whether it is the
+    user's (or system's) words; its texts (ids, ascending); their postings (run of letters
+    and digits -> the ids of the kind's texts that have it, ascending; an id is appended once
+    per occurrence of the run; a run that a looked-up value has and no text had gets an
+    empty list, to watch), made when the kind is first searched (`indexed`: how many of its
+    texts are in them); and per number of words n, phrase -> the first text that has it
+    (`grams`, made when a phrase is first looked up in the kind; `grammed[n]`: how many)."""
+    __slots__ = ("label", "tool", "user", "ids", "postings", "indexed", "grams", "grammed")
+
+    def __init__(self, label: tuple[int, int], tool: str | None, user: bool) -> None:
+        self.label, self.tool, self.user = label, tool, user
+        self.ids: list[int] = []
+        self.postings: dict[str, list[int]] = {}
+        self.indexed = 0
+        self.grams: dict[int, dict[str, int]] = {}
+        self.grammed: dict[int, int] = {}
+
+
 class _Watch:
-    """What the index knows of one value. The texts are in two sides: 0, those that can
-    raise a value's label (a label other than the lowest confidentiality and highest
-    integrity, or a tracked tool's result), and 1, the others. Per side: the candidates
-    (`postings`: the texts of the rarest of the value's key runs, `_key_runs`, or every text
-    of the side when the value has no letter or digit; None until first read) and how many
-    of them are checked (`pos`)."""
-    __slots__ = ("value", "runs", "exact", "postings", "pos", "kinds", "labels", "tools", "user",
-                 "raised", "origin")
+    """What the index knows of one value: per kind of text, its candidates (the live list of
+    the postings of the rarest of the value's key runs, `_key_runs`, or every text of the
+    kind when the value has no letter or digit) and how many of them are checked; once a
+    text of a kind holds the value, the kind is in `kinds` and no longer searched (its first
+    text holding the value is all that counts)."""
+    __slots__ = ("value", "runs", "exact", "searched", "kinds", "labels", "tools", "user", "origin")
 
     def __init__(self, value: str) -> None:
         self.value = value
         self.runs = runs(value) if len(value) <= _HEAD else _key_runs(value)
         self.exact = value.isalnum()   # one run: every candidate holds the value
-        self.postings: list = [None, None]
-        self.pos = [0, 0]
-        # Made when a text first holds the value:
-        self.kinds: set | None = None       # (label, tracked tool, from the user) of texts that hold it
-        self.labels: dict[tuple[int, int], int] | None = None   # label -> the first step that held it
-        self.tools: set[str] | None = None                      # tracked tools whose results hold it
-        self.user = False                   # the user's or system's words hold it
-        self.raised = False                 # a text of side 0 holds it
+        self.searched: dict[_Kind, list] = {}   # kind -> [candidates, how many are checked]
+        self.kinds: set[_Kind] = set()          # the kinds of the texts that hold it
+        self.labels: dict[tuple[int, int], int] = {}   # label -> the first step that held it
+        self.tools: set[str] = set()            # tracked tools whose results hold it
+        self.user = False                       # the user's or system's words hold it
         self.origin: ValueOrigin | None = None
 
 
 class ValueIndex:
-    """The content seen so far in a trace: its texts with their label, tracked source tool
-    and whether they are the user's (or system's) words, and an inverted index of them."""
+    """The content seen so far in a trace: its texts with their kind (label, tracked source
+    tool, whether they are the user's or system's words), searched lazily.
+
+    Adding a text only keeps it: it is lower-cased, has the call's own values blanked out
+    and its mentions appended (`add`), and is put into its kind's postings when a look-up
+    first needs a text of its kind. A look-up of values for a check that reads the label in
+    some dimensions searches first the kinds that can raise the label in those dimensions
+    (`_raises`), and the other kinds only for a value that one of them holds: a value held
+    by no text that raises a dimension has the lowest label in it. So the texts of a kind
+    that no check looks at are never split into words, and a check made before any text
+    that could raise its label was read costs nothing."""
 
     def __init__(self, conf: Lattice, integ: Lattice, tracked: tuple[str, ...],
-                 mentions: Callable[[str], list[str]] | None = None) -> None:
+                 mentions: Callable[[str], list[str]] | None = None,
+                 own_values: Callable[[str | None, object], tuple[str, ...]] | None = None) -> None:
         self.conf, self.integ = conf, integ
         self.tracked = tracked
         self.mentions = mentions   # words appended to every text (the date tokens), if any
+        self.own_values = own_values   # (called tool, its arguments) -> the call's own values
         self._plain = (conf.bottom, integ.top)
-        self._texts: list[str] = []
+        # What was added, not yet given its ids and kinds (`_sort`): (text or structured
+        # result, own values, step, kind or, for a structured result, the tracked tool,
+        # called tool, its arguments). One tuple of things the garbage collector need
+        # not follow but the arguments, which the trace holds anyway.
+        self._inbox: list[tuple] = []
+        # Per text: as kept (None until first needed), as given (text, own values, called
+        # tool, arguments; None once kept), its step.
+        self._texts: list[str | None] = []
+        self._given: list[tuple | None] = []
         self._steps: list[int] = []
-        # Per text, its kind: ((conf, integ), tracked tool or None, from the user).
-        self._kinds: list[tuple] = []
-        # Per side (see `_Watch`): the ids of its texts, and its postings: run of letters
-        # and digits -> the ids of the side's texts that have it, ascending (an id is
-        # appended once per occurrence of the run). A run that a looked-up value has and no
-        # text of the side had yet gets an empty list, to watch. Side 1 is read only for a
-        # value that side 0 holds, so its postings are made when it is first read (most
-        # runs never raise a value) and from then on as its texts arrive; `_indexed`: how
-        # many texts of each side are in its postings.
-        self._ids: tuple[list[int], list[int]] = ([], [])
-        self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
-        self._indexed = [0, 0]
-        self._eager = [True, False]
+        self._kinds: dict[tuple, _Kind] = {}          # (conf, integ, tool, from the user) -> kind
+        self._raising: dict[frozenset | None, list[_Kind]] = {}   # dims -> kinds that raise in them
         self._watches: dict[str, _Watch] = {}
-        # Phrases (word sequences): per kind of text, its texts; and per number of words n
-        # and kind, phrase -> the first text of the kind that has it. These are made for a
-        # kind when a phrase is first looked up in texts of that kind, then as its texts
-        # come (`_grammed[(n, kind)]`: how many of its texts are in them).
-        self._of_kind: dict[tuple, list[int]] = {}
-        self._grams: dict[tuple[int, tuple], dict[str, int]] = {}
-        self._grammed: dict[tuple[int, tuple], int] = {}
-        self._grammed_kinds: dict[tuple, list[int]] = {}   # kind -> the n whose phrases it keeps
 
     def add(self, text: str | None, conf: int, integ: int, step: int, tool: str | None = None,
-            from_user: bool = False, own: tuple[str, ...] = ()) -> None:
+            from_user: bool = False, own: tuple[str, ...] = (), arguments=None) -> None:
         """Content read at `step` with label (conf, integ): a tool's result (`tool`), the
         user's or system's words (`from_user`), or an agent's own text (neither). `own`:
-        the values of the call that returned it (lower-cased), blanked out of it first
-        (`blank`), so that an echo of a value does not change its label. With `mentions`,
-        the text is kept with its mentions (those of the blanked text, but the own values)
-        appended on a line of their own."""
+        the values of the call that returned it (lower-cased), or with `arguments` (the
+        call's), `own_values(tool, arguments)`, found when the text is first searched (if
+        ever); blanked out of it (`blank`), so that an echo of a value does not change its
+        label. With `mentions`, the text is kept with its mentions (those of the blanked
+        text, but the own values) appended on a line of their own."""
         if not text:
             return
+        called = tool
+        if tool is not None and tool not in self.tracked:
+            tool = None
+        kind = self._kinds.get((conf, integ, tool, from_user)) or self._kind(conf, integ, tool, from_user)
+        self._inbox.append((text, own, step, kind, called, arguments))
+
+    def add_parts(self, result, step: int, tool: str | None = None, own: tuple[str, ...] = (),
+                  arguments=None) -> None:
+        """The parts of a structured result of `tool` read at `step`: `result.parts()` gives
+        (label, text) pairs, asked for only when a look-up first needs the texts; each part
+        is added as `add` would, in order. `result.labels`: the labels they may have."""
+        called = tool
+        if tool is not None and tool not in self.tracked:
+            tool = None
+        for label in result.labels:
+            if (label.conf, label.integ, tool, False) not in self._kinds:
+                self._kind(label.conf, label.integ, tool, False)
+        self._inbox.append((result, own, step, tool, called, arguments))
+
+    def _kind(self, conf: int, integ: int, tool: str | None, from_user: bool) -> _Kind:
+        kind = self._kinds.get((conf, integ, tool, from_user))
+        if kind is None:
+            kind = self._kinds[(conf, integ, tool, from_user)] = _Kind((conf, integ), tool, from_user)
+            self._raising.clear()
+        return kind
+
+    def _sort(self) -> None:
+        """Give the texts added since the last look-up their ids and kinds."""
+        inbox = self._inbox
+        if not inbox:
+            return
+        self._inbox = []
+        texts, given, steps = self._texts, self._given, self._steps
+        for what, own, step, kind, called, arguments in inbox:
+            if type(what) is str:
+                kind.ids.append(len(texts))
+                texts.append(None)
+                given.append((what, own, called, arguments))
+                steps.append(step)
+                continue
+            for label, text in what.parts():
+                if text:
+                    self._kind(label.conf, label.integ, kind, False).ids.append(len(texts))
+                    texts.append(None)
+                    given.append((text, own, called, arguments))
+                    steps.append(step)
+
+    def _keep(self, pid: int) -> str:
+        """The text `pid` as kept (see `add`), made now if it was not yet."""
+        text = self._texts[pid]
+        if text is not None:
+            return text
+        text, own, called, arguments = self._given[pid]
+        self._given[pid] = None
         text = text.lower()
+        if arguments is not None:
+            own = self.own_values(called, arguments)
         if own:
             text = blank(text, own)
         if self.mentions is not None:
@@ -299,44 +377,18 @@ class ValueIndex:
                 extra = [word for word in extra if word not in own]
             if extra:
                 text = text + "\n" + " ".join(extra)
-        pid = len(self._texts)
-        self._texts.append(text)
-        self._steps.append(step)
-        label = (conf, integ)
-        if tool not in self.tracked:
-            tool = None
-        kind = (label, tool, from_user)
-        self._kinds.append(kind)
-        side = 1 if tool is None and label == self._plain else 0
-        ids = self._ids[side]
-        ids.append(pid)
-        if self._eager[side]:   # (all its earlier texts are in: this one only)
-            self._indexed[side] = len(ids)
-            postings = self._postings[side]
-            for run in runs(text):
-                try:
-                    postings[run].append(pid)
-                except KeyError:
-                    postings[run] = [pid]
-        same = self._of_kind.get(kind)
-        if same is None:
-            self._of_kind[kind] = [pid]
-        else:
-            same.append(pid)
-            if kind in self._grammed_kinds:
-                for n in self._grammed_kinds[kind]:
-                    self._gram(n, kind)
+        self._texts[pid] = text
+        return text
 
-    def _index(self, side: int) -> None:
-        """Put the texts of `side` not yet in its postings there (from now on, as they come)."""
-        ids = self._ids[side]
-        start = self._indexed[side]
-        self._indexed[side] = len(ids)
-        self._eager[side] = True
-        postings = self._postings[side]
-        texts = self._texts
+    def _index(self, kind: _Kind) -> None:
+        """Put the texts of `kind` not yet in its postings there."""
+        ids = kind.ids
+        start = kind.indexed
+        kind.indexed = len(ids)
+        postings = kind.postings
+        keep = self._keep
         for pid in ids[start:]:
-            for run in runs(texts[pid]):
+            for run in runs(keep(pid)):
                 try:
                     postings[run].append(pid)
                 except KeyError:
@@ -344,13 +396,26 @@ class ValueIndex:
 
     def parts(self) -> list[tuple[int, tuple[int, int], str | None, bool, str]]:
         """The content so far: (step, label, tracked tool, from the user, lower-cased text)."""
-        return [(s, *k, t) for s, k, t in zip(self._steps, self._kinds, self._texts)]
+        self._sort()
+        kind_of = {pid: kind for kind in self._kinds.values() for pid in kind.ids}
+        return [(step, kind_of[pid].label, kind_of[pid].tool, kind_of[pid].user, self._keep(pid))
+                for pid, step in enumerate(self._steps)]
+
+    def can_raise(self, dims=None) -> bool:
+        """Could some value's label be raised in `dims` (see `label`) by the content so far?
+        False: every label is the lowest there, whatever the values."""
+        found = self._raising.get(dims)
+        if found is None:
+            found = self._raising[dims] = [k for k in self._kinds.values() if self._raises(k, dims)]
+        return bool(found)
 
     def origin(self, value: str) -> ValueOrigin:
         """Where `value` (lower-cased, not empty) came from, given the content so far."""
+        self._sort()
         watch = self._watches.get(value) or self._watch(value)
-        self._update(watch, 0)
-        self._update(watch, 1)
+        for kind in self._kinds.values():
+            if kind not in watch.kinds:
+                self._search(watch, kind)
         return watch.origin or self._origin(watch)
 
     def written_label(self, arguments) -> tuple[int, int, list[ValueOrigin]]:
@@ -363,30 +428,36 @@ class ValueIndex:
         their integrity; and the values and phrases that raised it, values first, each in
         sorted order. `phrases` may be a function that gives them, called only if some text
         could hold one that raises the label. With `dims` (a set of "conf", "integ" and
-        ("src", TOOL)), the label is exact in those dimensions only: a phrase held by no
-        text that raises a label in them is left out (a check that reads only those needs
-        no more)."""
+        ("src", TOOL)), the label is exact in those dimensions only: a value or phrase held
+        by no text that raises a label in them is left out (a check that reads only those
+        needs no more)."""
         conf, integ = self.conf.bottom, self.integ.top
         raising: list[ValueOrigin] = []
+        kinds = self._raising.get(dims)
+        if kinds is None:
+            kinds = self._raising[dims] = [k for k in self._kinds.values() if self._raises(k, dims)]
+        if not kinds:   # (nothing read could raise the label)
+            return conf, integ, raising
+        self._sort()
         watches = self._watches
+        search = self._search
         for value in sorted(values) if len(values) > 1 else values:
-            watch = watches.get(value)
-            if watch is None:
-                watch = self._first(value)
-            elif watch.pos[0] < len(watch.postings[0]):
-                self._update(watch, 0)
-            if not watch.raised:
-                # Held at most by texts of the lowest confidentiality and highest integrity,
-                # and no tracked tool's: as the agent's own value, it raises nothing.
-                continue
-            self._update(watch, 1)
+            watch = watches.get(value) or self._watch(value)
+            held = watch.kinds
+            for kind in kinds:
+                if kind not in held:
+                    search(watch, kind)
+            if not held or not any(self._raises(k, dims) for k in held):
+                continue   # held by no text that raises a label in `dims`: it raises nothing there
+            for kind in self._kinds.values():   # the others may lower its label
+                if kind not in held:
+                    search(watch, kind)
             origin = watch.origin or self._origin(watch)
             if origin.conf != self.conf.bottom or origin.integ != self.integ.top or origin.sources:
                 raising.append(origin)
             conf = self.conf.join(conf, origin.conf)
             integ = self.integ.meet(integ, origin.integ)
-        kinds = [kind for kind in self._of_kind if self._raises(kind, dims)] if phrases else ()
-        if kinds:   # (no text that could raise the label: no phrase to look up)
+        if phrases:
             if callable(phrases):
                 phrases = phrases()
             firsts: dict[int, list] = {}
@@ -394,7 +465,7 @@ class ValueIndex:
                 n = phrase.count(" ") + 1
                 held_in = firsts.get(n)
                 if held_in is None:
-                    held_in = firsts[n] = self._phrase_tables(n, kinds)
+                    held_in = firsts[n] = [self._grams(n, kind) for kind in kinds]
                 for first in held_in:
                     if phrase in first:
                         break
@@ -407,119 +478,80 @@ class ValueIndex:
                 integ = self.integ.meet(integ, origin.integ)
         return conf, integ, raising
 
-    def _raises(self, kind: tuple, dims) -> bool:
+    def _raises(self, kind: _Kind, dims) -> bool:
         """Can a text of `kind` raise a label in `dims` (None: in any dimension)? Its
         confidentiality is not the lowest ("conf"), its integrity not the highest ("integ"),
         it is a result of tool S (("src", S))."""
-        (c, i), tool, _ = kind
+        c, i = kind.label
         if dims is None:
-            return (c, i) != self._plain or tool is not None
+            return c != self.conf.bottom or i != self.integ.top or kind.tool is not None
         return (("conf" in dims and c != self.conf.bottom) or ("integ" in dims and i != self.integ.top)
-                or (tool is not None and ("src", tool) in dims))
+                or (kind.tool is not None and ("src", kind.tool) in dims))
 
     def phrase_origin(self, phrase: str) -> ValueOrigin:
         """Where the word sequence `phrase` (lower-cased words, one space between) came
         from, given the content so far."""
+        self._sort()
         return self._phrase(phrase)
 
-    def _phrase_tables(self, n: int, kinds) -> list[dict[str, int]]:
-        """The phrases of `n` words of the texts of `kinds` (each: phrase -> its first
-        text), brought up to date (`_gram`)."""
-        out = []
-        for kind in kinds:
-            if (n, kind) not in self._grammed:
-                self._grammed[(n, kind)] = 0
-                self._grams[(n, kind)] = {}
-                self._grammed_kinds.setdefault(kind, []).append(n)
-            self._gram(n, kind)
-            out.append(self._grams[(n, kind)])
-        return out
+    def _grams(self, n: int, kind: _Kind) -> dict[str, int]:
+        """The phrases of `n` words of the texts of `kind` (phrase -> its first text), brought
+        up to date. Consecutive maximal runs of letters and digits of a text are separated by
+        other characters only, so a phrase occurs in a text (`kinds.occurs`) iff its words
+        are consecutive runs of the text."""
+        first = kind.grams.get(n)
+        if first is None:
+            first = kind.grams[n] = {}
+            kind.grammed[n] = 0
+        ids = kind.ids
+        start = kind.grammed[n]
+        if start < len(ids):
+            kind.grammed[n] = len(ids)
+            setdefault = first.setdefault
+            keep = self._keep
+            for pid in ids[start:]:
+                words = runs(keep(pid))
+                # the first text for each phrase, in C (no Python code per phrase)
+                deque(map(setdefault, map(" ".join, zip(*(words[i:] for i in range(n)))), repeat(pid)), 0)
+        return first
 
     def _phrase(self, phrase: str) -> ValueOrigin:
-        """The origin of a phrase: every text that has it, through the postings of the
-        phrase's rarest word (on both sides)."""
+        """The origin of a phrase: in each kind, the first text that has it, among those
+        that have the phrase's rarest word."""
         words = phrase.split(" ")
         labels: dict[tuple[int, int], int] = {}
         tools: set[str] = set()
         user = False
-        for side in (0, 1):
-            if not self._eager[side]:
-                self._index(side)
-            postings = self._postings[side]
+        texts, steps = self._texts, self._steps
+        for kind in self._kinds.values():
+            if kind.indexed < len(kind.ids):
+                self._index(kind)
+            postings = kind.postings
             lists = [postings.get(word) for word in words]
             if None in lists:
                 continue
             for pid in sorted(set(min(lists, key=len))):
-                if not _phrase_in(words, self._texts[pid]):
-                    continue
-                label, tool, from_user = self._kinds[pid]
-                step = self._steps[pid]
-                if labels.get(label, step) >= step:
-                    labels[label] = step
-                if tool is not None:
-                    tools.add(tool)
-                user = user or from_user
-        return self._origin_of(phrase, labels, tools, user)
-
-    def _gram(self, n: int, kind: tuple) -> None:
-        """Put the texts of `kind` not yet in its phrases of `n` words there. Consecutive
-        maximal runs of letters and digits of a text are separated by other characters
-        only, so a phrase occurs in a text (`kinds.occurs`) iff its words are consecutive
-        runs of the text."""
-        ids = self._of_kind.get(kind, ())
-        start = self._grammed[(n, kind)]
-        if start >= len(ids):
-            return
-        self._grammed[(n, kind)] = len(ids)
-        first = self._grams[(n, kind)]
-        texts = self._texts
-        setdefault = first.setdefault
-        for pid in ids[start:]:
-            words = runs(texts[pid])
-            # the first text for each phrase, in C (no Python code per phrase)
-            deque(map(setdefault, map(" ".join, zip(*(words[i:] for i in range(n)))), repeat(pid)), 0)
+                if _phrase_in(words, texts[pid]):
+                    step = steps[pid]
+                    if labels.get(kind.label, step) >= step:
+                        labels[kind.label] = step
+                    if kind.tool is not None:
+                        tools.add(kind.tool)
+                    user = user or kind.user
+                    break
+        return self._origin_of(phrase, labels, tools, user, phrase=True)
 
     # ------------------------------------------------------------ look-ups
-    def _first(self, value: str) -> _Watch:
-        """A value not looked up before: its watch, up to date with side 0 (`_update` for a
-        new watch; a run of the value that no text of side 0 has answers at once)."""
-        watch = self._watches[value] = _Watch(value)
-        found = watch.runs
-        if not found:
-            candidates = self._ids[0]
-        elif len(found) == 1:
-            postings = self._postings[0]
-            candidates = postings.get(found[0])
-            if candidates is None:
-                watch.postings[0] = postings[found[0]] = []
-                return watch
-        else:
-            postings = self._postings[0]
-            lists = list(map(postings.get, found))
-            if None in lists:
-                watch.postings[0] = postings[found[lists.index(None)]] = []
-                return watch
-            candidates = min(lists, key=len)
-        watch.postings[0] = candidates
-        end = len(candidates)
-        if end:
-            watch.pos[0] = end
-            held = candidates[:end] if watch.exact else self._held(value, candidates)
-            if held:
-                watch.raised = True
-                self._note(watch, held)
-        return watch
-
     def _watch(self, value: str) -> _Watch:
         watch = self._watches[value] = _Watch(value)
         return watch
 
-    def _candidates(self, watch: _Watch, side: int) -> list[int]:
-        """The live list of the candidate texts of `watch` on `side`."""
+    def _candidates(self, watch: _Watch, kind: _Kind) -> list[int]:
+        """The live list of the candidate texts of `watch` in `kind`."""
         found = watch.runs
         if not found:   # no letter or digit: every text is a candidate
-            return self._ids[side]
-        postings = self._postings[side]
+            return kind.ids
+        postings = kind.postings
         if len(found) == 1:
             out = postings.get(found[0])
             if out is None:
@@ -533,24 +565,31 @@ class ValueIndex:
             return out
         return min(lists, key=len)
 
-    def _update(self, watch: _Watch, side: int) -> None:
-        """Bring `watch` up to date with the texts of `side` added since it was read."""
-        if not self._eager[side]:
-            self._index(side)
-        postings = watch.postings[side]
-        if postings is None:
-            postings = watch.postings[side] = self._candidates(watch, side)
-        start, end = watch.pos[side], len(postings)
+    def _search(self, watch: _Watch, kind: _Kind) -> None:
+        """Check the candidates of `watch` in `kind` (not among `watch.kinds`) that arrived
+        since it was last searched there."""
+        if kind.indexed < len(kind.ids):
+            self._index(kind)
+        seen = watch.searched.get(kind)
+        if seen is None:
+            seen = watch.searched[kind] = [self._candidates(watch, kind), 0]
+        candidates, start = seen
+        end = len(candidates)
         if end <= start:
             return
-        watch.pos[side] = end
-        new = postings[start:end]   # an id may repeat: harmless
-        if not watch.exact:
-            new = self._held(watch.value, new)
-        if new:
-            if side == 0:
-                watch.raised = True
-            self._note(watch, new)
+        seen[1] = end
+        new = candidates[start:end]   # an id may repeat: harmless
+        held = new if watch.exact else self._held(watch.value, new)
+        if held:   # the first text of the kind that holds it: later ones change nothing
+            del watch.searched[kind]
+            watch.kinds.add(kind)
+            step = self._steps[held[0]]
+            if watch.labels.get(kind.label, step) >= step:
+                watch.labels[kind.label] = step
+            if kind.tool is not None:
+                watch.tools.add(kind.tool)
+            watch.user = watch.user or kind.user
+            watch.origin = None
 
     def _held(self, value: str, ids) -> list[int]:
         """The texts among `ids` (ascending) that hold `value`."""
@@ -564,38 +603,17 @@ class ValueIndex:
                 held = [pid for pid in held if occurs(value, texts[pid])]
         return held
 
-    def _note(self, watch: _Watch, held) -> None:
-        """The texts `held` (ascending ids, after all noted so far on their side) hold the
-        watched value. A kind of text is on one side only; a label may be on both."""
-        kinds, steps = self._kinds, self._steps
-        if watch.kinds is None:
-            watch.kinds, watch.labels, watch.tools = set(), {}, set()
-        # The first text of each kind among them: later ones change nothing.
-        first = dict(zip(map(kinds.__getitem__, reversed(held)), reversed(held)))
-        fresh = [(pid, kind) for kind, pid in first.items() if kind not in watch.kinds]
-        for pid, kind in fresh:
-            watch.kinds.add(kind)
-            label, tool, user = kind
-            step = steps[pid]
-            if watch.labels.get(label, step) >= step:
-                watch.labels[label] = step
-            if tool is not None:
-                watch.tools.add(tool)
-            watch.user = watch.user or user
-        if fresh:
-            watch.origin = None
-
     def _origin(self, watch: _Watch) -> ValueOrigin:
         origin = watch.origin = self._origin_of(watch.value, watch.labels, watch.tools, watch.user)
         return origin
 
-    def _origin_of(self, value: str, labels: dict | None, tools, user: bool) -> ValueOrigin:
-        """A value's origin from the labels of the texts that hold it (label -> the first
-        step), their tracked tools and whether the user's words are among them."""
+    def _origin_of(self, value: str, labels: dict | None, tools, user: bool, phrase: bool = False) -> ValueOrigin:
+        """A value's (or phrase's) origin from the labels of the texts that hold it (label ->
+        the first step), their tracked tools and whether the user's words are among them."""
         if not labels:
             return ValueOrigin(value, self.conf.bottom, self.integ.top, None, frozenset())
         conf = integ = None
-        if user or not SHORT.fullmatch(value):
+        if user or phrase or not SHORT.fullmatch(value):
             for c, i in labels:
                 conf = c if conf is None else self.conf.meet(conf, c)
                 integ = i if integ is None else self.integ.join(integ, i)
