@@ -294,7 +294,9 @@ class Semantics:
         return [(r.step, (r.conf, r.integ), r.tool, r.from_user, r.text.lower()) for r in self.history]
 
 
-SETTINGS = dict(deadline=None, database=None,
+# derandomize: the coverage floors at the end (results with fields, phrases, dates, ...) must
+# hold on the examples that run; with a fresh random seed each run they missed in 2 of 40 seeds.
+SETTINGS = dict(deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
