@@ -173,7 +173,9 @@ INVARIANT_CALLS = (50, 100, 200, 400, 800)
 INVARIANT_TRACES = {50: 5, 100: 3, 200: 2, 400: 1, 800: 1}
 AGREEMENT_TRACES = 60
 PRECISIONS = ("conservative", "values")
-TARGET_RATE = 200_000
+# events/s per CPU-second on one core, by precision (the issues that set them: conservative
+# in the first round, values in issue 11)
+TARGET_RATE = {"conservative": 200_000, "values": 150_000}
 TARGET_LATENCY_US = 20.0
 TARGET_SPEEDUP = 1_000
 
@@ -251,7 +253,8 @@ class Bench:
         section = Section(
             "Throughput: native JSON Lines, end to end",
             ["id", "what", "CPU s", "wall s", "cores used (CPU/wall)", "events/s per CPU-s", "events/s wall",
-             "× json.loads CPU time", f"target ≥ {TARGET_RATE // 1000}k/s per core"])
+             "× json.loads CPU time", "target per core (" + ", ".join(
+                 f"{p} ≥ {rate // 1000}k/s" for p, rate in TARGET_RATE.items()) + ")"])
         section.notes.append(
             f"corpus: {corpus['traces']:,} traces, {events:,} events on {corpus['lines']:,} lines "
             f"({corpus['bytes'] / 1e6:.0f} MB, {corpus['bytes'] / events:.0f} bytes per event) in "
@@ -289,8 +292,10 @@ class Bench:
             is_check = summary is not None
             rate = events / clock.cpu
             target = ""
-            if row_id == "throughput.conservative.j1" or row_id == "throughput.values.j1":
-                target = f"{'met' if rate >= TARGET_RATE else 'NOT met'} ({rate / TARGET_RATE:.2f}×)"
+            precision = row_id.split(".")[1]
+            if row_id.endswith(".j1") and precision in TARGET_RATE:
+                wanted = TARGET_RATE[precision]
+                target = f"{'met' if rate >= wanted else 'NOT met'} ({rate / wanted:.2f}×)"
             section.rows.append((row_id, [what, f"{clock.cpu:.2f}", f"{clock.wall:.2f}",
                                           f"{clock.cpu / clock.wall:.2f}", f"{rate:,.0f}",
                                           f"{events / clock.wall:,.0f}", f"{clock.cpu / base.cpu:.2f}", target]))

@@ -25,7 +25,7 @@ def _arguments(raw) -> dict:
         return raw
     try:
         value = json.loads(raw) if raw else {}
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {"input": raw}
     return value if isinstance(value, dict) else {"input": value}
 

@@ -667,3 +667,25 @@ def test_json_lines_bytes_bom_and_bad_utf8(tmp_path):
     assert (items[0].code, items[0].location.line, items[0].message) == \
         ("WF802", 2, "the line is not UTF-8 text (byte 25)")
     assert [e.location.line for e in items[1].events] == [1, 3]
+
+
+def test_json_nested_past_the_readers_depth_is_wf802(tmp_path):
+    """Nesting deeper than `json` follows is reported where it is, as any unreadable JSON,
+    and the rest is read (it was an internal error)."""
+    deep = "[" * 5000 + "]" * 5000
+    good = json.dumps(NATIVE[5])
+    (tmp_path / "deep.jsonl").write_text(deep + "\n" + good + "\n")
+    (tmp_path / "deep.json").write_text(deep)
+    arguments = json.dumps({"messages": [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": deep}}]}]})
+    (tmp_path / "args.json").write_text(arguments)
+    problem, trace = read(tmp_path / "deep.jsonl")
+    assert (problem.code, problem.location.line) == ("WF802", 1)
+    assert "nested deeper than the reader follows" in problem.message
+    assert len(trace.events) == 1 and not trace.problems
+    (problem,) = read(tmp_path / "deep.json")
+    assert problem.code == "WF802" and "nested deeper" in problem.message
+    (trace,) = read(tmp_path / "args.json")
+    assert [p.code for p in trace.problems] == ["WF804"]
+    assert "nested deeper" in trace.problems[0].message

@@ -68,7 +68,7 @@ def _event(line: bytes) -> str | None:
     """The trace of a clean native event line, else None."""
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if type(obj) is dict and type(obj.get("trace")) is str and "type" in obj:
         return obj["trace"]

@@ -42,6 +42,8 @@ def parse_arguments(raw) -> tuple[dict | None, str | None]:
             value = json.loads(raw)
         except ValueError as error:
             return None, f"are not valid JSON ({error.msg} at column {error.colno})"
+        except RecursionError:
+            return None, f"are not readable JSON ({TOO_DEEP})"
         if type(value) is dict:
             return value, None
         return None, f"are a JSON {json_type(value)}, not an object"
@@ -51,6 +53,10 @@ def parse_arguments(raw) -> tuple[dict | None, str | None]:
 def result_text(value) -> str:
     """A tool result as text: strings as they are, other JSON values serialized."""
     return value if type(value) is str else json.dumps(value, ensure_ascii=False)
+
+
+# Why `json` gave up on a value nested past the interpreter's recursion limit.
+TOO_DEEP = "arrays and objects nested deeper than the reader follows (about a thousand levels)"
 
 
 def parse_line(line: str | bytes) -> tuple[object, str | None]:
@@ -69,6 +75,8 @@ def parse_line(line: str | bytes) -> tuple[object, str | None]:
         return json.loads(line), None
     except ValueError as error:
         return None, line_error(error, line)
+    except RecursionError:
+        return None, f"unreadable JSON line: {TOO_DEEP}"
 
 
 def line_error(error: ValueError, line: str) -> str:

@@ -6,12 +6,11 @@ whole.
 """
 from __future__ import annotations
 
-import json
 from typing import Callable, Iterable, Iterator
 
 from .common import json_type, parse_line, result_text
 from .events import Handoff, Location, ReadProblem, Trace
-from .fast import location as new_location, message as new_message, scan_json, tool_call
+from .fast import location as new_location, message as new_message, decode_json, tool_call
 from .locate import Locator
 from .pairing import Pairer
 
@@ -172,10 +171,8 @@ def read_lines(lines: Iterable[str | bytes], file: str,
     """Read JSON lines: native event lines are grouped into traces by `trace`; any other
     line is handed to `other(obj, line)` (a whole trace on one line) after the trace being
     read is finished. Malformed lines are WF802 and reading goes on."""
-    loads = json.loads
-    scan = scan_json
+    decode = decode_json
     dict_ = dict
-    bytes_ = bytes
     current = None            # trace id being read
     events: list = []
     problems: list = []
@@ -184,13 +181,9 @@ def read_lines(lines: Iterable[str | bytes], file: str,
     finished: dict[str, int] = {}
     for lineno, line in enumerate(lines, start):
         try:
-            if type(line) is bytes_:
-                line = line.decode("utf-8")
-            obj, end = scan(line, 0)
-            if end < len(line) - 1 and line[end:].strip():
-                obj = loads(line)                  # raises "Extra data"
-        except (StopIteration, ValueError):        # a UnicodeDecodeError is a ValueError
-            obj, why = parse_line(line)            # leading whitespace or a BOM; else the error
+            obj = decode(line)
+        except (ValueError, RecursionError):       # what `json` may read otherwise, or an error
+            obj, why = parse_line(line)            # a BOM, NaN, ...; else why it is not JSON
             if why is not None:
                 if why:
                     yield ReadProblem("WF802", why, new_location(file, lineno, ""))

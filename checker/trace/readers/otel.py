@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .common import json_type, parse_arguments, result_text
+from .common import TOO_DEEP, json_type, parse_arguments, result_text
 from .events import Handoff, Location, Message, ReadProblem, ToolCall, Trace
 from .locate import Locator
 from .pairing import Pairer
@@ -347,6 +347,10 @@ def _messages(value, span: _Span, attribute: str, problems: list) -> list:
         except ValueError as error:
             problems.append(ReadProblem("WF804", f"attribute `{attribute}` is not valid JSON "
                                         f"({error.msg})", span.location))
+            return []
+        except RecursionError:
+            problems.append(ReadProblem("WF804", f"attribute `{attribute}` is not readable JSON "
+                                        f"({TOO_DEEP})", span.location))
             return []
     if type(value) is not list:
         problems.append(ReadProblem("WF804", f"attribute `{attribute}` is a {json_type(value)}, "

@@ -12,7 +12,7 @@ import os
 from typing import Iterable, Iterator
 
 from . import anthropic, native, openai, otel, urls
-from .common import parse_line
+from .common import TOO_DEEP, parse_line
 from .events import Location, ReadProblem, Trace
 from .locate import Locator, container_lines
 
@@ -159,6 +159,9 @@ def read_text(text: str, file: str, input_format: str | None = None
             message = f"malformed JSON: {error.msg}"
         yield ReadProblem("WF802", f"{message} (line {error.lineno}, column {error.colno})",
                           Location(file, error.lineno))
+        return
+    except RecursionError:
+        yield ReadProblem("WF802", f"unreadable JSON: {TOO_DEEP}", Location(file, 1))
         return
     body = text.strip()
     lines = container_lines(text) if "\n" in body else None
