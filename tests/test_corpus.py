@@ -292,7 +292,9 @@ def test_fsspec_memory_urls(corpus):
     assert [p["code"] for p in got["unreadable"]] == ["WF801"]      # the glob that matches nothing
 
 
-def test_a_killed_worker_has_its_partitions_retried(corpus, client):
+def test_killed_workers_have_their_partitions_retried(corpus, client):
+    """Every worker killed mid-run, the model's holders among them: Dask recomputes the
+    model and reschedules the partitions, and the report is the one `--jobs 1` gives."""
     base, paths = corpus
     spec = str(base / "spec.wf")
     one = check_traces(spec, paths)
@@ -310,11 +312,46 @@ def test_a_killed_worker_has_its_partitions_retried(corpus, client):
     thread = threading.Thread(target=work)
     thread.start()
     assert started.wait(120)
-    pids = client.run(os.getpid)
-    os.kill(next(iter(pids.values())), signal.SIGKILL)        # its nanny starts a new one
+    for pid in client.run(os.getpid).values():
+        os.kill(pid, signal.SIGKILL)                          # its nanny starts a new one
     thread.join(240)
     assert not thread.is_alive()
     assert _renderings(box["report"]) == _renderings(one)
+
+
+
+def test_a_cluster_that_gives_up_is_a_cluster_error(corpus):
+    """A partition whose worker dies more often than the scheduler allows (here: once) is a
+    ClusterError with the fix (a checkpoint), not a traceback from Dask."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    from wfcheck.checker.corpus.run import ClusterError
+
+    base, paths = corpus
+    started = threading.Event()
+    box = {}
+
+    def work():
+        try:
+            api.check_traces(str(base / "spec.wf"), paths, client=own, partition_bytes=SMALL // 4,
+                             progress=lambda state: state.bytes_done and started.set())
+        except Exception as error:          # noqa: BLE001 (the test looks at what it is)
+            box["error"] = error
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                     dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+            distributed.Client(cluster) as own:
+        thread = threading.Thread(target=work)
+        thread.start()
+        assert started.wait(120)
+        for pid in own.run(os.getpid).values():
+            os.kill(pid, signal.SIGKILL)
+        thread.join(240)
+    assert not thread.is_alive()
+    error = box.get("error")
+    assert isinstance(error, ClusterError), repr(error)
+    assert str(error).startswith("the cluster lost the run: KilledWorker") and "--checkpoint" in error.hint
 
 
 # ---------------------------------------------------------------- the command

@@ -250,8 +250,7 @@ def _run_trace_cluster(result: CheckResult, traces, fmt, precision, input_format
     except api.cluster_errors() as error:
         progress.close()
         code = "WF809" if type(error).__name__ == "CheckpointMismatch" else "WF808"
-        hint = ("start afresh without --resume, or give this run's checkpoint" if code == "WF809" else
-                "install the extra (pip install 'wfcheck[cluster]') or check the scheduler's address")
+        hint = "start afresh without --resume, or give this run's checkpoint" if code == "WF809" else error.hint
         click.echo(f"error[{code}]: {error}\n  = help: {hint}", err=True)
         return EXIT_INVALID
     progress.close()

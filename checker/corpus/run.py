@@ -3,8 +3,10 @@ results into the report `--jobs 1` gives (the same traces, results, problems and
 
 Plans of large files are made on the workers (one pass near the data), partitions are
 submitted as their plan arrives, results stream back in completion order and are merged in
-file and byte order at the end. Dask reschedules the partitions of a worker that dies. A
-file whose ranges cannot be merged exactly (see partition.py) is checked again whole."""
+file and byte order at the end. Dask reschedules the partitions of a worker that dies, and
+recomputes the model it held (the model is a task's result, not scattered data, which dies
+with its last holder). A file whose ranges cannot be merged exactly (see partition.py) is
+checked again whole."""
 from __future__ import annotations
 
 import logging
@@ -24,7 +26,14 @@ from .work import PartitionResult, check_partition
 
 
 class ClusterError(Exception):
-    """The cluster cannot be used: the extra is missing, or the scheduler cannot be reached."""
+    """The cluster cannot be used (the extra is missing, the scheduler cannot be reached), or
+    it lost the run (a partition's workers kept dying, the scheduler went away). `hint`: the
+    one-line fix."""
+
+    def __init__(self, message: str, hint: str = "install the extra (pip install 'wfcheck[cluster]') "
+                                                 "or check the scheduler's address") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ def _run(dask, model, precision, input_format, sources: list[Source], partition_
 
     done: dict[tuple, PartitionResult] = dict(point.done) if point else {}
     plans: dict[str, list[Partition]] = {}
-    model_future = dask.scatter(model, broadcast=True)
+    model_future = dask.submit(_held, model, pure=False)
     pending = as_completed()
     state = _Tally(sources, progress)
 
@@ -127,9 +136,15 @@ def _run(dask, model, precision, input_format, sources: list[Source], partition_
             planned(source, [Partition(source.name)])
     by_name = {s.name: s for s in sources}
     retried: set[str] = set()
+    lost = _lost_run_errors()
     while True:
         for future in pending:
-            value = future.result()
+            try:
+                value = future.result()
+            except lost as error:
+                raise ClusterError(f"the cluster lost the run: {type(error).__name__}: {error}",
+                                   "a checkpoint (--checkpoint FILE) keeps the partitions done; "
+                                   "--resume goes on from them") from error
             if isinstance(value, PartitionResult):
                 done[value.partition.key] = value
                 if point is not None:
@@ -151,6 +166,23 @@ def _run(dask, model, precision, input_format, sources: list[Source], partition_
     state.close()
     return {name: [done[Partition(name).key]] if Partition(name).key in done
             else [done[p.key] for p in parts] for name, parts in plans.items()}
+
+
+def _lost_run_errors() -> tuple[type[Exception], ...]:
+    """What a future raises when the cluster, not the check, failed: its task's workers died
+    `distributed.scheduler.allowed-failures` times, it was cancelled, its connection closed."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    return KilledWorker, CancelledError, CommClosedError
+
+
+def _held(model):
+    """The model as a task's result: the scheduler keeps the task, so a worker's death does
+    not lose it (Dask's memory manager trims a broadcast scatter's copies to one)."""
+    return model
 
 
 def _mergeable(parts: list[PartitionResult]) -> bool:

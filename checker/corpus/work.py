@@ -1,6 +1,6 @@
 """What a Dask worker runs: check one partition with the process's monitor, built once per
 spec and kept for every later partition of the run (the spec reaches each worker once, as a
-scattered future)."""
+task's result that Dask recomputes if the worker holding it dies)."""
 from __future__ import annotations
 
 import io
