@@ -171,6 +171,7 @@ class Monitor:
         # Dates are matched in any form only if some parameter is a date (kinds.py).
         self._mentions = date_tokens if any(p.kind == "date" for t in self.model.tools for p in t.params) else None
         self._plain = m.Label(self.model.conf.bottom, self.model.integ.top)
+        self._bottom, self._top = self._plain.conf, self._plain.integ
         self._cache: dict = {}
         self.reset()
 
@@ -545,20 +546,22 @@ class Monitor:
     def _remember_content(self, event, action: m.Action | None = None) -> None:
         """Feed what was read into the value index, with the label it was read at: a call's
         result without the call's own values, by field for a tool with result fields."""
-        add = self.values.add
         if isinstance(event, ToolCall):
-            if not event.result:
+            text = event.result
+            if not text:
                 return
-            tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
             # (the call's own values are found only if the result is ever searched)
-            arguments = event.arguments if event.arguments is not None else {}
+            arguments = event.arguments
+            if arguments is None:
+                arguments = {}
+            tool = self._tools.get(action.name) if action is not None and action.kind == "tool" else None
             if tool is None:
-                add(event.result, self._plain.conf, self._plain.integ, self.index, arguments=arguments)
+                self.values.add(text, self._bottom, self._top, self.index, None, False, (), arguments)
                 return
             if tool.fields and not event.is_error and action.outcome not in ERROR_OUTCOMES:
-                parts, problem = structure(event.result, tool.fields, tool.default)
+                parts, problem = structure(text, tool.fields, tool.default)
                 if parts is not None:
-                    self.values.add_parts(parts, self.index, tool.name, arguments=arguments)
+                    self.values.add_parts(parts, self.index, tool.name, (), arguments)
                     self._by_field[self.index] = tool.name
                     return
                 whole = self._level_names(tool.returns.conf, tool.returns.integ)
@@ -567,15 +570,15 @@ class Monitor:
                                   f"the tool's whole label ({whole})",
                     self.index, getattr(event, "result_location", None) or event.location))
             label = tool.returns
-            add(event.result, label.conf, label.integ, self.index, tool.name, arguments=arguments)
+            self.values.add(text, label.conf, label.integ, self.index, tool.name, False, (), arguments)
         elif isinstance(event, Message) and event.role in ("user", "system"):
-            add(event.content, self._plain.conf, self._plain.integ, self.index, from_user=True)
+            self.values.add(event.content, self._bottom, self._top, self.index, None, True)
         elif isinstance(event, (Message, Handoff)) and event.agent:
             sender = self.resolver.agent(event.agent)
             if sender is not None and self.configs:
                 slots = self._actor_slots.get(sender) or self._slots_of(sender)
                 config = self.configs[0]
-                add(event.content, config[slots[0]], config[slots[1]], self.index)
+                self.values.add(event.content, config[slots[0]], config[slots[1]], self.index)
 
 
 def _sink_arguments(check: Check, st) -> tuple[frozenset | None, ...]:
@@ -617,9 +620,12 @@ def check_events(monitor: Monitor, events) -> list[Violation]:
     """Run a whole trace through a fresh monitor state; all violations in event order."""
     monitor.reset()
     out = list(monitor.start_violations)
-    last = None
+    process = monitor._process     # `step` without its Verdict, which is dropped here
+    event = None
     for event in events:
-        out.extend(monitor.step(event).violations)
-        last = event.location
-    out.extend(monitor.finish(last).violations)
+        found = process(event, True)
+        monitor.index += 1
+        if found:
+            out.extend(found)
+    out.extend(monitor.finish(None if event is None else event.location).violations)
     return out

@@ -284,6 +284,7 @@ class ValueIndex:
                  own_values: Callable[[str | None, object], tuple[str, ...]] | None = None) -> None:
         self.conf, self.integ = conf, integ
         self.tracked = tracked
+        self._tracked = frozenset(tracked)
         self.mentions = mentions   # words appended to every text (the date tokens), if any
         self.own_values = own_values   # (called tool, its arguments) -> the call's own values
         self._plain = (conf.bottom, integ.top)
@@ -310,13 +311,10 @@ class ValueIndex:
         ever); blanked out of it (`blank`), so that an echo of a value does not change its
         label. With `mentions`, the text is kept with its mentions (those of the blanked
         text, but the own values) appended on a line of their own."""
-        if not text:
-            return
-        called = tool
-        if tool is not None and tool not in self.tracked:
-            tool = None
-        kind = self._kinds.get((conf, integ, tool, from_user)) or self._kind(conf, integ, tool, from_user)
-        self._inbox.append((text, own, step, kind, called, arguments))
+        if text:
+            source = tool if tool in self._tracked else None
+            kind = self._kinds.get((conf, integ, source, from_user)) or self._kind(conf, integ, source, from_user)
+            self._inbox.append((text, own, step, kind, tool, arguments))
 
     def add_parts(self, result, step: int, tool: str | None = None, own: tuple[str, ...] = (),
                   arguments=None) -> None:
