@@ -64,7 +64,7 @@ def main() -> int:
         idx = best(lambda: index.__wrapped__(source), args.repeat)  # uncached: a keystroke's new text
         rows.append(("lsp support.wf: check_text vs diagnostics", check, diag))
         rows.append(("lsp support.wf: check_text vs name index", check, idx))
-    print(f"| what | baseline ms | new ms | ratio |\n|---|---:|---:|---:|")
+    print("| what | baseline ms | new ms | ratio |\n|---|---:|---:|---:|")
     for what, base, new in rows:
         print(f"| {what} | {base * 1000:.1f} | {new * 1000:.1f} | {new / base:.2f} |")
     return 0

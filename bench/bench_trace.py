@@ -428,8 +428,9 @@ class Bench:
         if not any(self.wanted(i) for i in ids):
             return
         try:
-            import invariant  # noqa: F401
+            from importlib import import_module
             from importlib.metadata import version
+            import_module("invariant")
             inv_version = version("invariant-ai")
         except ImportError:
             _progress("invariant-ai is not installed (pip install invariant-ai): section left out")

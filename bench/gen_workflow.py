@@ -413,7 +413,7 @@ class _Generator:
                 return f"always {v.name} != {v.domain[-1]} or not at {rng.choice(self.all_states)}"
             if flags:
                 return f"always not at {rng.choice(self.finals)} or {rng.choice(flags).name}"
-            return f"always not at aborted"
+            return "always not at aborted"
         if kind == "terminates":
             return "terminates"
         if kind == "deadlock":

@@ -446,7 +446,7 @@ def render(runs: list[Run], taus: list[TauRun], seconds: float, skipped: dict[st
             out(_row(s, mo, cells[(s, mo)]))
         out(_row("**all**", "", totals(runs, p)))
     if skipped:
-        out(f"\nSuites skipped, without a spec in `examples/agentdojo/`: "
+        out("\nSuites skipped, without a spec in `examples/agentdojo/`: "
             + ", ".join(f"`{s}` ({_runs(n)})" for s, n in skipped.items()) + ".")
     out("\n### Other rules of the AgentDojo specs: runs breaking them\n")
     out("| suite | rule | conservative | values | of them clean runs |")

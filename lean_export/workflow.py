@@ -440,7 +440,7 @@ class WorkflowModule:
         for i in range(1, len(run.loop)):
             self.emit(f"def {loop[i]} : Config where", *("  " + f for f in self._fields(run.loop[i])), "")
         loop_name, next_name = escape(top.fresh(f"{ident}_loop")), escape(top.fresh(f"{ident}_next"))
-        self.emit(f"/-- A cycle of non-final configurations, from the last configuration of the run, by "
+        self.emit("/-- A cycle of non-final configurations, from the last configuration of the run, by "
                   + ", ".join(names.edge(e) for e in run.loop_edges) + ". -/",
                   f"def {loop_name} : List Config := [" + ", ".join(loop) + "]", "",
                   "/-- The successor of each configuration on the cycle. -/",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 from typing import Callable, Iterable, Iterator
 
-from . import model as m
 from . import system as s
 
 Config = tuple

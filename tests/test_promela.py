@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 import wfcheck
-from wfcheck.export import promela
 from wfcheck.checker.verify.explicit import check_property
 from wfcheck.checker.verify.spin import spin_available, spin_check
 from wfcheck.export.promela import to_promela
