@@ -116,6 +116,30 @@ def _ranges_or_refusal(path: Path, spec: Path, cut: int, input_format=None):
                   and [u for p in parts for u in p.unreadable] == list(whole.unreadable))
 
 
+@pytest.mark.parametrize("precision", ["conservative", "values"])
+def test_threads_of_one_worker_check_partitions_at_once(corpus, precision):
+    """A Dask worker runs partitions on several threads (a `dask worker` has one per core):
+    each thread has its own monitor, and the collector's threshold is the one before."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, _ = corpus
+    path = base / "runs" / "t000.jsonl"
+    model = api.load_model(str(base / "spec.wf"))
+    plan = plan_file(Source(str(path), path.stat().st_size), SMALL // 4, None)
+    assert len(plan) >= 8
+    alone = [check_partition("threads", model, precision, None, p) for p in plan]
+    threshold = gc.get_threshold()
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                   # the threads take turns mid-trace, often
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            together = list(pool.map(lambda p: check_partition("threads", model, precision, None, p), plan))
+    finally:
+        sys.setswitchinterval(switching)
+    assert together == alone
+    assert gc.get_threshold() == threshold
+
 @pytest.mark.parametrize("fmt", ["openai", "anthropic", "otel"])
 def test_other_formats_are_cut_and_read_as_the_whole_file(tmp_path, fmt):
     """A document a line (OpenAI, Anthropic) is cut at any line, its traces numbered as in
@@ -340,7 +364,7 @@ def test_a_cluster_that_gives_up_is_a_cluster_error(corpus):
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                     dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
+                                     dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster, \
             distributed.Client(cluster) as own:
         thread = threading.Thread(target=work)
         thread.start()

@@ -1,9 +1,11 @@
-"""What a Dask worker runs: check one partition with the process's monitor, built once per
+"""What a Dask worker runs: check one partition with its thread's monitor, built once per
 spec and kept for every later partition of the run (the spec reaches each worker once, as a
-task's result that Dask recomputes if the worker holding it dies)."""
+task's result that Dask recomputes if the worker holding it dies). A monitor holds the state
+of the trace it is checking, so each of a worker's threads has its own."""
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -17,7 +19,7 @@ from wfcheck.checker.trace.readers.urls import is_url, read_range
 
 from .partition import Partition
 
-_MONITORS: dict[tuple, Monitor] = {}
+_MONITORS = threading.local()       # .key, .monitor: this thread's, for one run's spec at a time
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,12 @@ class PartitionResult:
 
 
 def monitor_for(spec_key: str, model, precision: str) -> Monitor:
-    """This process's monitor for the run's spec (compiled on first use)."""
+    """This thread's monitor for the run's spec (compiled on first use)."""
     key = (spec_key, precision)
-    monitor = _MONITORS.get(key)
-    if monitor is None:
-        _MONITORS.clear()               # one run's spec at a time per worker
-        monitor = _MONITORS[key] = Monitor(model, precision)
-    return monitor
+    if getattr(_MONITORS, "key", None) != key:
+        _MONITORS.monitor = Monitor(model, precision)
+        _MONITORS.key = key
+    return _MONITORS.monitor
 
 
 def check_partition(spec_key: str, model, precision: str, input_format: str | None,
