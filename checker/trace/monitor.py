@@ -170,8 +170,7 @@ class Monitor:
                        for name, tool in self._tools.items()}
         # Dates are matched in any form only if some parameter is a date (kinds.py).
         self._mentions = date_tokens if any(p.kind == "date" for t in self.model.tools for p in t.params) else None
-        self._plain = m.Label(self.model.conf.bottom, self.model.integ.top)
-        self._bottom, self._top = self._plain.conf, self._plain.integ
+        self._bottom, self._top = self.model.conf.bottom, self.model.integ.top   # a plain text's label
         self._cache: dict = {}
         self.reset()
 

@@ -283,7 +283,6 @@ class ValueIndex:
                  mentions: Callable[[str], list[str]] | None = None,
                  own_values: Callable[[str | None, object], tuple[str, ...]] | None = None) -> None:
         self.conf, self.integ = conf, integ
-        self.tracked = tracked
         self._tracked = frozenset(tracked)
         self.mentions = mentions   # words appended to every text (the date tokens), if any
         self.own_values = own_values   # (called tool, its arguments) -> the call's own values
@@ -321,13 +320,11 @@ class ValueIndex:
         """The parts of a structured result of `tool` read at `step`: `result.parts()` gives
         (label, text) pairs, asked for only when a look-up first needs the texts; each part
         is added as `add` would, in order. `result.labels`: the labels they may have."""
-        called = tool
-        if tool is not None and tool not in self.tracked:
-            tool = None
+        source = tool if tool in self._tracked else None
         for label in result.labels:
-            if (label.conf, label.integ, tool, False) not in self._kinds:
-                self._kind(label.conf, label.integ, tool, False)
-        self._inbox.append((result, own, step, tool, called, arguments))
+            if (label.conf, label.integ, source, False) not in self._kinds:
+                self._kind(label.conf, label.integ, source, False)
+        self._inbox.append((result, own, step, source, tool, arguments))
 
     def _kind(self, conf: int, integ: int, tool: str | None, from_user: bool) -> _Kind:
         kind = self._kinds.get((conf, integ, tool, from_user))
